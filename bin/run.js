@@ -1,0 +1,10 @@
+#!/usr/bin/env node
+// Runs a TypeScript entry point through tsx, so the checkout needs no build step: node bin/run.js FILE.ts ARGS…
+import { register } from 'tsx/esm/api';
+import { pathToFileURL } from 'node:url';
+import { resolve } from 'node:path';
+
+register();
+const [entry, ...rest] = process.argv.slice(2);
+process.argv = [process.argv[0], resolve(entry), ...rest];
+await import(pathToFileURL(resolve(entry)).href);

@@ -1,0 +1,64 @@
+// The `bulletin` command: argument parsing, one lazy import per command, and the one top-level error handler that
+// turns every failure into a single line on stderr and the exit status of cli.md (0 ok, 1 input refused, 2 usage).
+import { Command, CommanderError, Option } from 'commander';
+import { InputRefused, UsageError, exitCodeOf, oneLine } from './errors.ts';
+import { defaultWarehousePath } from './paths.ts';
+
+interface GlobalOptions {
+  db?: string;
+  debug?: boolean;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let debug = argv.includes('--debug');
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // --help and --version end here with code 0; parsing errors were already printed by commander as one line.
+      return error.exitCode === 0 ? 0 : 2;
+    }
+    debug ||= Boolean((program.opts() as GlobalOptions).debug);
+    process.stderr.write(`bulletin: ${oneLine(error)}\n`);
+    if (debug && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
+    return exitCodeOf(error);
+  }
+}
+
+function buildProgram(): Command {
+  const program = new Command('bulletin')
+    .description('Statistics and reporting pipeline of the "Reunion" operation bulletins')
+    .addOption(new Option('--db <path>', 'warehouse file').env('BULLETIN_DB').default(defaultWarehousePath))
+    .option('--debug', 'print stack traces of errors')
+    .exitOverride()
+    .showHelpAfterError(false)
+    .configureOutput({ writeErr: (text) => process.stderr.write(text.split('\n').filter(Boolean)[0] + '\n') })
+    .enablePositionalOptions(false);
+
+  program
+    .command('load')
+    .description('load export files, or folders of them, into the warehouse (exports.md)')
+    .argument('<paths...>', 'export files or folders (folders recursively, files in name order)')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  bulletin load data/demo/exports/batch1 data/demo/exports/batch2\n  bulletin load --db /tmp/w.duckdb persons-2021-11.csv',
+    )
+    .action(async (paths: string[], _options: unknown, command: Command) => {
+      const { runLoad } = await import('./load/command.ts');
+      const globals = command.optsWithGlobals() as GlobalOptions;
+      const rejected = await runLoad({ dbPath: globals.db ?? defaultWarehousePath, paths });
+      if (rejected.length > 0) {
+        throw new InputRefused(
+          rejected.length === 1 ? rejected[0] : `${rejected.length} files rejected: ${rejected.join('; ')}`,
+        );
+      }
+    });
+
+  // Subcommands inherit the error handling and the one-line error output.
+  for (const sub of program.commands) sub.exitOverride().configureOutput(program.configureOutput());
+  return program;
+}
+
+export { UsageError };

@@ -1,0 +1,173 @@
+// `bulletin load`: the loading stage's entry. Phases, per file in the order given:
+//   1. identify  the file's table and format from its name, its SHA-256 (skip a file already loaded)
+//   2. read      any format into a raw text relation (read.ts)
+//   3. parse     text into typed values and rule violations, in SQL (parse.ts)
+//   4. store     upsert, quarantine and load_log in one transaction (store.ts)
+// then publish a read-only snapshot for readers. A rejected file changes nothing and does not stop the others.
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { FileRejected, UsageError, oneLine } from '../errors.ts';
+import { sqlFile } from '../paths.ts';
+import { ensureSchema } from '../warehouse/schema.ts';
+import { publishSnapshot } from '../warehouse/snapshots.ts';
+import { ENUM_DOMAINS } from '../warehouse/tables.ts';
+import { Warehouse } from '../warehouse/warehouse.ts';
+import { expandPaths, type ExportFile } from './files.ts';
+import { parseStatement, type HmacPads } from './parse.ts';
+import { duckdbReason, openRawSource, sha256Of } from './read.ts';
+import { storeParsed, type StoreCounts } from './store.ts';
+
+export type FileOutcome = 'loaded' | 'already loaded' | 'rejected';
+
+export interface FileResult extends Partial<StoreCounts> {
+  file: string;
+  table: string | null;
+  outcome: FileOutcome;
+  reason?: string;
+  unknownColumns?: string[];
+  seconds: number;
+}
+
+export interface LoadOptions {
+  dbPath: string;
+  paths: string[];
+  now: Date;
+  hmacKey: Buffer | null;
+  /** Progress and notes for people, on stderr. */
+  log: (line: string) => void;
+  /** Called with (file, fraction done) while a big statement runs. */
+  onProgress?: (file: string, fraction: number) => void;
+  lockWaitMs?: number;
+}
+
+export interface LoadReport {
+  results: FileResult[];
+  notes: string[];
+  snapshot: string | null;
+}
+
+export async function loadExports(options: LoadOptions): Promise<LoadReport> {
+  const { files, notes } = expandPaths(options.paths);
+  for (const note of notes) options.log(note);
+  const warehouse = await Warehouse.open(options.dbPath, { lockWaitMs: options.lockWaitMs ?? 600_000, onWait: options.log });
+  const results: FileResult[] = [];
+  let snapshot: string | null = null;
+  try {
+    await ensureSchema(warehouse);
+    await prepareSession(warehouse);
+    const hmac = options.hmacKey ? hmacPads(options.hmacKey) : null;
+    for (const file of files) {
+      const started = Date.now();
+      const result = await loadOne(warehouse, file, options, hmac);
+      result.seconds = (Date.now() - started) / 1000;
+      results.push(result);
+      options.log(describeResult(result));
+    }
+    if (results.some((r) => r.outcome === 'loaded')) snapshot = await publishSnapshot(warehouse);
+  } finally {
+    warehouse.close();
+  }
+  return { results, notes, snapshot };
+}
+
+async function loadOne(warehouse: Warehouse, file: ExportFile, options: LoadOptions, hmac: HmacPads | null): Promise<FileResult> {
+  const base = { file: file.displayPath, table: file.table, seconds: 0 };
+  try {
+    if (!file.format) throw new FileRejected(file.displayPath, 'not an export file: the extension is none of .csv, .csv.gz, .parquet, .arrow, .feather, .arrows, .jsonl, .ndjson');
+    if (!file.table) throw new FileRejected(file.displayPath, 'cannot tell the table from the file name: it must start with cases, persons, suspects, alerts, blood_points or events');
+    const sha256 = await sha256Of(file.absolutePath);
+    const known = await warehouse.all(`SELECT load_id FROM load_log WHERE sha256 = $sha256`, { sha256 });
+    if (known.length > 0) return { ...base, outcome: 'already loaded' };
+
+    const startedAt = options.now;
+    const source = await openRawSource(warehouse, file);
+    try {
+      const statement = parseStatement({ table: file.table, source, now: options.now, hmac });
+      await withProgress(warehouse, () => warehouse.run(statement.sql, statement.params), (f) => options.onProgress?.(file.displayPath, f)).catch(
+        (error) => {
+          throw new FileRejected(file.displayPath, `cannot be read: ${duckdbReason(error)}`);
+        },
+      );
+      const [{ next }] = await warehouse.all<{ next: number }>(`SELECT coalesce(max(load_id), 0) + 1 AS next FROM load_log`);
+      const counts = await storeParsed(warehouse, {
+        loadId: next,
+        file: file.displayPath,
+        sha256,
+        table: file.table,
+        format: source.formatLabel,
+        encoding: source.encoding,
+        startedAt,
+      });
+      return { ...base, outcome: 'loaded', ...counts, unknownColumns: source.unknownColumns };
+    } finally {
+      source.cleanup();
+      await warehouse.run('DROP TABLE IF EXISTS _parsed');
+    }
+  } catch (error) {
+    if (error instanceof FileRejected) return { ...base, outcome: 'rejected', reason: error.reason };
+    throw error;
+  }
+}
+
+/** Temp macros and the lookup of accepted province and enum spellings, for this connection only. */
+async function prepareSession(warehouse: Warehouse): Promise<void> {
+  await warehouse.run(sqlFile('load/macros.sql'));
+  await warehouse.run(`CREATE OR REPLACE TEMP TABLE _lookup (domain VARCHAR, spelling VARCHAR, value VARCHAR)`);
+  // Provinces: the code itself, and every name and alias in lower case.
+  await warehouse.run(`INSERT INTO _lookup
+    SELECT DISTINCT 'province', spelling, code FROM (
+      SELECT code, unnest([code, lower(name_zh), lower(full_name_zh), lower(name_en)]
+                          || coalesce(list_transform(string_split(aliases, ';'), a -> lower(trim(a))), [])) AS spelling
+      FROM provinces) WHERE spelling <> ''`);
+  for (const [domain, values] of Object.entries(ENUM_DOMAINS)) {
+    for (const [value, spellings] of Object.entries(values)) {
+      for (const spelling of spellings) {
+        await warehouse.run(`INSERT INTO _lookup VALUES ($domain, lower($spelling), $value)`, { domain, spelling, value });
+      }
+    }
+  }
+}
+
+function hmacPads(key: Buffer): HmacPads {
+  // RFC 2104: a key longer than the 64-byte block is hashed first; then zero-padded and XORed with the pads.
+  const block = Buffer.alloc(64);
+  (key.length > 64 ? createHash('sha256').update(key).digest() : key).copy(block);
+  return { inner: block.map((b) => b ^ 0x36), outer: block.map((b) => b ^ 0x5c) };
+}
+
+/** The key for identity-number hashes: BULLETIN_PII_KEY, or the file named by BULLETIN_PII_KEY_FILE; none: null. */
+export function readHmacKey(env: NodeJS.ProcessEnv): Buffer | null {
+  if (env.BULLETIN_PII_KEY) return Buffer.from(env.BULLETIN_PII_KEY, 'utf8');
+  const file = env.BULLETIN_PII_KEY_FILE;
+  if (!file) return null;
+  if (!existsSync(file)) throw new UsageError(`BULLETIN_PII_KEY_FILE: ${file}: no such file`);
+  const key = readFileSync(file, 'utf8').trim();
+  if (!key) throw new UsageError(`BULLETIN_PII_KEY_FILE: ${file}: the file is empty`);
+  return Buffer.from(key, 'utf8');
+}
+
+/** Runs a long statement while reporting the connection's progress every half second. */
+async function withProgress<T>(warehouse: Warehouse, work: () => Promise<T>, report: (fraction: number) => void): Promise<T> {
+  const timer = setInterval(() => {
+    const percentage = warehouse.progress();
+    if (percentage >= 0) report(percentage / 100);
+  }, 500);
+  try {
+    return await work();
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+function describeResult(result: FileResult): string {
+  switch (result.outcome) {
+    case 'loaded': {
+      const extra = result.unknownColumns?.length ? `; unknown columns ignored: ${result.unknownColumns.join(', ')}` : '';
+      return `${result.file}: ${result.table}: ${result.rowsRead} rows read, ${result.rowsStored} stored, ${result.rowsQuarantined} quarantined, ${result.rowsStale} stale, ${result.rowsSuperseded} superseded (${result.seconds.toFixed(1)} s)${extra}`;
+    }
+    case 'already loaded':
+      return `${result.file}: already loaded (same bytes), nothing changed`;
+    case 'rejected':
+      return `${result.file}: rejected: ${oneLine(result.reason)}`;
+  }
+}

@@ -1,0 +1,190 @@
+// Parsing and checking stage: one SQL statement over the whole raw relation turns text into typed values and
+// collects, per row, the list of broken rules (`_errors`). The statement is composed from the table declarations
+// (pipeline/warehouse/tables.ts) and the macros of queries/load/macros.sql; values are bound, never spliced.
+import { EXPORT_TABLES, ENUM_DOMAINS, type ExportColumn, type ExportTable, type TableName } from '../warehouse/tables.ts';
+import { blobValue, quoteIdent, quoteLiteral, type SqlParams } from '../warehouse/warehouse.ts';
+import type { RawSource } from './read.ts';
+
+/** The padded key blocks of HMAC-SHA256 (RFC 2104), so the hash can run in SQL without the key in the SQL text. */
+export interface HmacPads {
+  inner: Uint8Array;
+  outer: Uint8Array;
+}
+
+export interface ParseContext {
+  table: TableName;
+  source: RawSource;
+  /** The load time, for the "date in the future" rule: as an instant and as its China Standard Time date. */
+  now: Date;
+  hmac: HmacPads | null;
+}
+
+const id = quoteIdent;
+const lit = quoteLiteral;
+const raw = (c: ExportColumn) => id(`_r_${c.name}`);
+const first = (c: ExportColumn) => id(`_f_${c.name}`);
+const parts = (c: ExportColumn) => id(`_p_${c.name}`);
+
+/** CREATE TEMP TABLE _parsed: `_line`, the stored columns typed, and `_errors` (empty for a valid row). */
+export function parseStatement(context: ParseContext): { sql: string; params: SqlParams } {
+  const table = EXPORT_TABLES[context.table];
+  const columns = table.columns.filter((c) => c.kind !== 'person_name');
+  const lookups = columns.filter((c) => c.kind === 'province' || c.kind === 'enum');
+  const dated = columns.filter((c) => c.kind === 'date' || c.kind === 'partial_date' || c.kind === 'birth_date');
+
+  const withParts = [
+    'raw.*',
+    ...dated.map((c) => `date_parts(raw.${id(c.name)}) AS ${parts(c)}`),
+    ...lookups.map((c) => `${id(`l_${c.name}`)}.value AS ${id(`_v_${c.name}`)}`),
+  ];
+  const joins = lookups.map((c) => {
+    const alias = id(`l_${c.name}`);
+    const domain = c.kind === 'province' ? 'province' : c.domain!;
+    const key = c.kind === 'province' ? `province_key(raw.${id(c.name)})` : `lower(raw.${id(c.name)})`;
+    return `LEFT JOIN _lookup AS ${alias} ON ${alias}.domain = ${lit(domain)} AND ${alias}.spelling = ${key}`;
+  });
+
+  const typed = ['_line', ...columns.flatMap((c) => typedColumns(c, context))];
+  const errors = columns.flatMap((c) => columnErrors(c, table, context)).concat(ruleErrors(table, context));
+  const stored = columns.flatMap((c) => storedExpressions(c));
+
+  const sql = `CREATE OR REPLACE TEMP TABLE _parsed AS
+WITH raw AS (${context.source.sql}),
+with_parts AS (SELECT ${withParts.join(', ')} FROM raw ${joins.join(' ')}),
+typed AS (SELECT ${typed.join(',\n  ')} FROM with_parts)
+SELECT _line, ${stored.join(', ')},
+  list_filter([${errors.join(',\n    ')}], e -> e IS NOT NULL) AS _errors
+FROM typed`;
+
+  const params: SqlParams = { ...context.source.params, now: context.now.toISOString(), today: chinaDate(context.now) };
+  if (context.hmac && columns.some((c) => c.kind === 'identity_number')) {
+    params.hmac_inner = blobValue(context.hmac.inner);
+    params.hmac_outer = blobValue(context.hmac.outer);
+  }
+  return { sql, params };
+}
+
+/** The date of an instant in China Standard Time (UTC+8, no daylight saving). */
+export function chinaDate(instant: Date): string {
+  return new Date(instant.getTime() + 8 * 3600_000).toISOString().slice(0, 10);
+}
+
+/** In the `typed` layer: the raw text as _r_<c>, the parsed value as <c>, and helpers the rules need. */
+function typedColumns(c: ExportColumn, context: ParseContext): string[] {
+  const r = `${id(c.name)}`;
+  const keepRaw = `${r} AS ${raw(c)}`;
+  const p = parts(c);
+  switch (c.kind) {
+    case 'text':
+      return [keepRaw, `${r} AS ${id(c.name)}`];
+    case 'date':
+      return [keepRaw, `CASE WHEN date_precision(${p}) = 'day' THEN imputed_date(${p}) END AS ${id(c.name)}`, `CASE WHEN date_precision(${p}) = 'day' THEN imputed_date(${p}) END AS ${first(c)}`];
+    case 'partial_date':
+      return [
+        keepRaw,
+        `imputed_date(${p}) AS ${id(c.name)}`,
+        `CASE WHEN imputed_date(${p}) IS NOT NULL THEN date_precision(${p}) END AS ${id(`${c.name}_precision`)}`,
+        `first_day(${p}) AS ${first(c)}`,
+      ];
+    case 'birth_date':
+      return [keepRaw, `CASE WHEN imputed_date(${p}) IS NOT NULL THEN CAST(${p}.y AS INTEGER) END AS birth_year`, `first_day(${p}) AS ${first(c)}`];
+    case 'timestamp':
+      return [keepRaw, `parse_timestamp(${r}) AS ${id(c.name)}`];
+    case 'boolean':
+      return [keepRaw, `parse_boolean(${r}) AS ${id(c.name)}`];
+    case 'province':
+    case 'enum':
+      return [keepRaw, `${id(`_v_${c.name}`)} AS ${id(c.name)}`];
+    case 'count':
+      return [keepRaw, `parse_count(${r}) AS ${id(c.name)}`];
+    case 'identity_number':
+      // Only the keyed hash leaves this layer; without a key the column is dropped (NULL).
+      return [context.hmac ? `CASE WHEN ${r} IS NOT NULL THEN hmac_sha256($hmac_inner, $hmac_outer, ${r}) END AS id_number_hmac` : `CAST(NULL AS VARCHAR) AS id_number_hmac`];
+    case 'person_name':
+      return [];
+  }
+}
+
+/** The stored columns of the final SELECT (booleans: empty means false). */
+function storedExpressions(c: ExportColumn): string[] {
+  switch (c.kind) {
+    case 'identity_number':
+      return ['id_number_hmac'];
+    case 'birth_date':
+      return ['birth_year'];
+    case 'partial_date':
+      return [id(c.name), id(`${c.name}_precision`)];
+    case 'boolean':
+      return [`coalesce(${id(c.name)}, false) AS ${id(c.name)}`];
+    default:
+      return [id(c.name)];
+  }
+}
+
+const KIND_LABELS: Partial<Record<ExportColumn['kind'], string>> = {
+  date: 'a date',
+  partial_date: 'a date',
+  birth_date: 'a date',
+  timestamp: 'a timestamp (ISO 8601)',
+  boolean: 'a yes/no value (true/false, 1/0, Y/N, yes/no, 是/否)',
+  province: 'a known province (code, Chinese or English name)',
+  count: 'a whole number',
+};
+
+/** A quarantine entry for column c: {column_name, source_column, value, message}. */
+function entry(c: ExportColumn, context: ParseContext, valueSql: string, messageSql: string): string {
+  const header = context.source.headers.get(c.name) ?? null;
+  return `{'column_name': ${lit(c.name)}, 'source_column': ${header === null ? 'CAST(NULL AS VARCHAR)' : lit(header)}, 'value': ${valueSql}, 'message': ${messageSql}}`;
+}
+
+/** "(line 418, column 失踪日期)": where a clerk finds the value. */
+function where(c: ExportColumn, context: ParseContext): string {
+  const header = context.source.headers.get(c.name) ?? c.name;
+  return `format(' ({} {}, column {})', ${lit(context.source.positionWord)}, _line, ${lit(header)})`;
+}
+
+function columnErrors(c: ExportColumn, table: ExportTable, context: ParseContext): string[] {
+  if (c.kind === 'identity_number' || c.kind === 'person_name') return [];
+  const r = raw(c);
+  const v = id(c.kind === 'birth_date' ? 'birth_year' : c.name);
+  const personal = c.kind === 'birth_date';
+  // Personal data is never copied into the quarantine: the message says which rule, not the value.
+  const shown = personal ? `'(withheld: personal data)'` : `format('''{}''', ${r})`;
+  const valueSql = personal ? 'CAST(NULL AS VARCHAR)' : r;
+  const branches: string[] = [];
+  if (c.required) branches.push(`WHEN ${r} IS NULL THEN ${entry(c, context, 'CAST(NULL AS VARCHAR)', `${lit(`${c.name} is required but empty`)} || ${where(c, context)}`)}`);
+  if (c.kind !== 'text') {
+    const label =
+      c.kind === 'enum' ? `one of ${Object.keys(ENUM_DOMAINS[c.domain!]).join(', ')}` : (KIND_LABELS[c.kind] ?? c.kind);
+    branches.push(`WHEN ${r} IS NOT NULL AND ${v} IS NULL THEN ${entry(c, context, valueSql, `${lit(c.name + ' ')} || ${shown} || ${lit(` is not ${label}`)} || ${where(c, context)}`)}`);
+  }
+  if (c.kind === 'count') {
+    branches.push(`WHEN ${v} < 0 THEN ${entry(c, context, valueSql, `${lit(c.name + ' ')} || ${shown} || ' is below 0' || ${where(c, context)}`)}`);
+  }
+  if (c.kind === 'date' || c.kind === 'partial_date' || c.kind === 'birth_date') {
+    branches.push(`WHEN ${first(c)} > CAST($today AS DATE) THEN ${entry(c, context, valueSql, `${lit(c.name + ' ')} || ${shown} || ' is after the load date ' || $today || ${where(c, context)}`)}`);
+  }
+  if (c.kind === 'timestamp') {
+    branches.push(`WHEN ${v} > CAST($now AS TIMESTAMPTZ) THEN ${entry(c, context, valueSql, `${lit(c.name + ' ')} || ${shown} || ' is after the load time ' || $now || ${where(c, context)}`)}`);
+  }
+  void table;
+  return branches.length === 0 ? [] : [`CASE ${branches.join(' ')} END`];
+}
+
+/** Order rules and conditional requirements, which look at two columns of the row. */
+function ruleErrors(table: ExportTable, context: ParseContext): string[] {
+  const column = (name: string) => table.columns.find((c) => c.name === name)!;
+  const order = table.orderRules.map(({ column: laterName, notBefore }) => {
+    const later = column(laterName);
+    const earlier = column(notBefore);
+    const message = `format('{} ''{}'' is before {} ''{}''', ${lit(later.name)}, ${raw(later)}, ${lit(earlier.name)}, ${raw(earlier)}) || ${where(later, context)}`;
+    return `CASE WHEN ${first(later)} < ${first(earlier)} THEN ${entry(later, context, raw(later), message)} END`;
+  });
+  const conditional = table.requiredWhen.map(({ column: name, whenPresent }) => {
+    const c = column(name);
+    const other = column(whenPresent);
+    const message = `${lit(`${c.name} is required when ${other.name} is given`)} || ${where(c, context)}`;
+    return `CASE WHEN ${raw(c)} IS NULL AND ${raw(other)} IS NOT NULL THEN ${entry(c, context, 'CAST(NULL AS VARCHAR)', message)} END`;
+  });
+  return [...order, ...conditional];
+}

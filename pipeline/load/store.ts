@@ -1,0 +1,100 @@
+// Storing stage: the valid rows of `_parsed` are upserted into history.<table> by key and updated_at, the bad
+// values go to `quarantine`, the file to `load_log`, all in one transaction, so a file is stored whole or not at all.
+//
+// A valid row is applied when it is the last row of its id in the file with the newest updated_at, and its
+// updated_at is at least the stored current version's (ties: the later file wins). Otherwise it is stale (older
+// than the stored version) or superseded (a later row of the same file won). Applying marks the previous
+// version not current; the live view shows current versions that are not withdrawn.
+import { EXPORT_TABLES, storedColumns, type TableName } from '../warehouse/tables.ts';
+import { quoteIdent, type Warehouse } from '../warehouse/warehouse.ts';
+
+export interface StoreCounts {
+  rowsRead: number;
+  rowsStored: number;
+  rowsQuarantined: number;
+  /** Older than the version already stored. */
+  rowsStale: number;
+  /** Replaced by a later row of the same id in the same file. */
+  rowsSuperseded: number;
+}
+
+export interface LoadRecord {
+  loadId: number;
+  file: string;
+  sha256: string;
+  table: TableName;
+  format: string;
+  encoding: string | null;
+  startedAt: Date;
+}
+
+const id = quoteIdent;
+
+/** Works out winners in temp tables (no writes yet), then writes everything in one transaction. */
+export async function storeParsed(warehouse: Warehouse, record: LoadRecord): Promise<StoreCounts> {
+  const table = EXPORT_TABLES[record.table];
+  const key = id(table.key);
+  const history = `history.${id(table.name)}`;
+  const columns = storedColumns(table).map((c) => id(c.name));
+
+  // Each valid row with its rank in the file and the stored current version it competes with.
+  await warehouse.run(`CREATE OR REPLACE TEMP TABLE _ranked AS
+    SELECT p._line, p.${key}, p.updated_at, s.updated_at AS stored_updated_at,
+           row_number() OVER (PARTITION BY p.${key} ORDER BY p.updated_at DESC, p._line DESC) = 1 AS last_in_file
+    FROM _parsed p
+    LEFT JOIN (SELECT ${key}, updated_at FROM ${history}
+               WHERE current AND ${key} IN (SELECT ${key} FROM _parsed WHERE len(_errors) = 0)) s USING (${key})
+    WHERE len(p._errors) = 0`);
+  await warehouse.run(`CREATE OR REPLACE TEMP TABLE _winners AS
+    SELECT _line, ${key} FROM _ranked
+    WHERE last_in_file AND (stored_updated_at IS NULL OR updated_at >= stored_updated_at)`);
+  const [counts] = await warehouse.all<{ read: number; valid: number; stored: number; stale: number }>(`SELECT
+    (SELECT count(*) FROM _parsed) AS read, (SELECT count(*) FROM _ranked) AS valid, (SELECT count(*) FROM _winners) AS stored,
+    (SELECT count(*) FROM _ranked WHERE updated_at < stored_updated_at) AS stale`);
+
+  const result: StoreCounts = {
+    rowsRead: counts.read,
+    rowsStored: counts.stored,
+    rowsQuarantined: counts.read - counts.valid,
+    rowsStale: counts.stale,
+    rowsSuperseded: counts.valid - counts.stored - counts.stale,
+  };
+  await warehouse.transaction(async () => {
+    await warehouse.run(`UPDATE ${history} SET current = false WHERE current AND ${key} IN (SELECT ${key} FROM _winners)`);
+    await warehouse.run(
+      `INSERT INTO ${history} (${columns.join(', ')}, load_id, source_line, applied, current)
+       SELECT ${columns.map((c) => `p.${c}`).join(', ')}, $load_id, p._line, w._line IS NOT NULL, w._line IS NOT NULL
+       FROM _parsed p LEFT JOIN _winners w ON w._line = p._line
+       WHERE len(p._errors) = 0
+       ORDER BY p._line`,
+      { load_id: record.loadId },
+    );
+    await warehouse.run(
+      `INSERT INTO quarantine (file, line, table_name, column_name, value, message, loaded_at, load_id, source_column)
+       SELECT $file, _line, $table, e.column_name, e.value, e.message, CAST($started AS TIMESTAMPTZ), $load_id, e.source_column
+       FROM (SELECT _line, unnest(_errors) AS e FROM _parsed WHERE len(_errors) > 0)
+       ORDER BY _line`,
+      { file: record.file, table: record.table, started: record.startedAt.toISOString(), load_id: record.loadId },
+    );
+    await warehouse.run(
+      `INSERT INTO load_log VALUES ($load_id, $file, $sha256, $table, $format, $encoding, $read, $stored, $quarantined, $stale, $superseded,
+                                   CAST($started AS TIMESTAMPTZ), now(), 'loaded')`,
+      {
+        load_id: record.loadId,
+        file: record.file,
+        sha256: record.sha256,
+        table: record.table,
+        format: record.format,
+        encoding: record.encoding,
+        read: result.rowsRead,
+        stored: result.rowsStored,
+        quarantined: result.rowsQuarantined,
+        stale: result.rowsStale,
+        superseded: result.rowsSuperseded,
+        started: record.startedAt.toISOString(),
+      },
+    );
+  });
+  await warehouse.run('DROP TABLE IF EXISTS _ranked; DROP TABLE IF EXISTS _winners');
+  return result;
+}

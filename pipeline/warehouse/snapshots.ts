@@ -1,0 +1,69 @@
+// Published snapshots: DuckDB lets one process write a file and no other process open it meanwhile, so readers
+// (analysts, figures, reports) never open the warehouse itself. After each load that stored something, the loader
+// checkpoints and copies the file to <db>.snapshots/<id>.duckdb (read-only, immutable) and points `latest` at it.
+// Readers open the newest snapshot read-only, so a load never waits for them and they never wait for a load, and
+// each reader's use of a snapshot is appended to readers.jsonl for provenance.
+import { appendFileSync, chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { UsageError } from '../errors.ts';
+import { Warehouse } from './warehouse.ts';
+
+/** How many snapshots to keep; older ones are deleted (a reader that has one open keeps reading it). */
+const KEEP_SNAPSHOTS = 3;
+
+export function snapshotsDir(dbPath: string): string {
+  return `${dbPath}.snapshots`;
+}
+
+export async function publishSnapshot(warehouse: Warehouse, now = new Date()): Promise<string> {
+  const dir = snapshotsDir(warehouse.path);
+  mkdirSync(dir, { recursive: true });
+  const [{ last }] = await warehouse.all<{ last: number }>(`SELECT coalesce(max(load_id), 0) AS last FROM load_log`);
+  const id = `${now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-load${last}`;
+  await warehouse.run(`INSERT OR REPLACE INTO bulletin_meta VALUES ('snapshot_id', $id), ('snapshot_published_at', $at)`, {
+    id,
+    at: now.toISOString(),
+  });
+  // After a checkpoint the file holds everything and the WAL is empty; we still hold the lock, so it cannot change.
+  await warehouse.run('CHECKPOINT');
+  const target = join(dir, `${id}.duckdb`);
+  const partial = `${target}.partial`;
+  copyFileSync(warehouse.path, partial);
+  chmodSync(partial, 0o444);
+  renameSync(partial, target);
+  writeAtomically(join(dir, 'latest'), `${basename(target)}\n`);
+  prune(dir, basename(target));
+  return id;
+}
+
+export interface SnapshotReader {
+  warehouse: Warehouse;
+  snapshotId: string;
+  snapshotPath: string;
+}
+
+/** Opens the newest published snapshot read-only and records who read it. */
+export async function openLatestSnapshot(dbPath: string, reader: string): Promise<SnapshotReader> {
+  const dir = snapshotsDir(dbPath);
+  const pointer = join(dir, 'latest');
+  if (!existsSync(pointer)) throw new UsageError(`${dbPath}: no published snapshot yet; run \`bulletin load\` first`);
+  const file = readFileSync(pointer, 'utf8').trim();
+  const snapshotPath = join(dir, file);
+  const warehouse = await Warehouse.open(snapshotPath, { readOnly: true });
+  const [{ value }] = await warehouse.all<{ value: string }>(`SELECT value FROM bulletin_meta WHERE key = 'snapshot_id'`);
+  appendFileSync(join(dir, 'readers.jsonl'), JSON.stringify({ at: new Date().toISOString(), reader, snapshot: value, pid: process.pid }) + '\n');
+  return { warehouse, snapshotId: value, snapshotPath };
+}
+
+function writeAtomically(path: string, text: string): void {
+  const partial = `${path}.partial`;
+  writeFileSync(partial, text);
+  renameSync(partial, path);
+}
+
+function prune(dir: string, newest: string): void {
+  const snapshots = readdirSync(dir).filter((f) => f.endsWith('.duckdb')).sort();
+  for (const old of snapshots.slice(0, Math.max(0, snapshots.length - KEEP_SNAPSHOTS))) {
+    if (old !== newest) rmSync(join(dir, old), { force: true });
+  }
+}

@@ -1,0 +1,57 @@
+-- Value parsing for the loader, as macros over whole columns (exports.md "Value formats").
+-- Created as TEMP macros on the loading connection; nothing here is stored in the warehouse.
+
+-- Empty field, NULL and \N are all "no value"; everything else is trimmed.
+CREATE OR REPLACE TEMP MACRO blank_to_null(v) AS
+  CASE WHEN trim(v) = '' OR upper(trim(v)) = 'NULL' OR trim(v) = '\N' THEN NULL ELSE trim(v) END;
+
+-- The parts of a full or partial date in every accepted form: 2021-11-30, 2021/11/30, 2021/1/5, 2021年11月30日,
+-- 20211130, 1947, 1947年, 1947-06, 1947/6, 1947年6月. y is '' when the text is no date form at all.
+CREATE OR REPLACE TEMP MACRO date_parts(v) AS
+  regexp_extract(v, '^(\d{4})(?:[-/](\d{1,2})(?:[-/](\d{1,2}))?|年(?:(\d{1,2})月(?:(\d{1,2})日)?)?|(\d{2})(\d{2}))?$',
+                 ['y', 'm1', 'd1', 'm2', 'd2', 'm3', 'd3']);
+
+CREATE OR REPLACE TEMP MACRO date_month(p) AS CAST(coalesce(nullif(p.m1, ''), nullif(p.m2, ''), nullif(p.m3, '')) AS INTEGER);
+CREATE OR REPLACE TEMP MACRO date_day(p) AS CAST(coalesce(nullif(p.d1, ''), nullif(p.d2, ''), nullif(p.d3, '')) AS INTEGER);
+
+-- 'day', 'month' or 'year'; NULL when the text is no date form.
+CREATE OR REPLACE TEMP MACRO date_precision(p) AS
+  CASE WHEN p.y = '' THEN NULL
+       WHEN date_day(p) IS NOT NULL THEN 'day'
+       WHEN date_month(p) IS NOT NULL THEN 'month'
+       ELSE 'year' END;
+
+-- The date a partial date stands for in durations: its midpoint (a year alone is 1 July, a month the 15th).
+-- NULL for an impossible date (2021-13-45, 2021-02-30).
+CREATE OR REPLACE TEMP MACRO imputed_date(p) AS
+  CASE date_precision(p)
+    WHEN 'day' THEN try(make_date(CAST(p.y AS INTEGER), date_month(p), date_day(p)))
+    WHEN 'month' THEN try(make_date(CAST(p.y AS INTEGER), date_month(p), 15))
+    WHEN 'year' THEN make_date(CAST(p.y AS INTEGER), 7, 1) END;
+
+-- The first day a partial date can mean: order rules ("not before") compare by it.
+CREATE OR REPLACE TEMP MACRO first_day(p) AS
+  CASE date_precision(p)
+    WHEN 'day' THEN try(make_date(CAST(p.y AS INTEGER), date_month(p), date_day(p)))
+    WHEN 'month' THEN try(make_date(CAST(p.y AS INTEGER), date_month(p), 1))
+    WHEN 'year' THEN make_date(CAST(p.y AS INTEGER), 1, 1) END;
+
+-- ISO 8601 with or without offset; without one it is China Standard Time (the session time zone is Asia/Shanghai).
+CREATE OR REPLACE TEMP MACRO parse_timestamp(v) AS
+  CASE WHEN regexp_full_match(v, '\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?\s*(Z|[+-]\d{2}(:?\d{2})?)?')
+       THEN try_cast(v AS TIMESTAMPTZ) END;
+
+CREATE OR REPLACE TEMP MACRO parse_boolean(v) AS
+  CASE WHEN lower(v) IN ('true', '1', 'y', 'yes', '是') THEN true
+       WHEN lower(v) IN ('false', '0', 'n', 'no', '否') THEN false END;
+
+CREATE OR REPLACE TEMP MACRO parse_count(v) AS
+  CASE WHEN regexp_full_match(v, '[+-]?\d{1,9}') THEN CAST(v AS INTEGER) END;
+
+-- The key a province value is looked up by: a 2-, 4- or 6-digit code counts for its first two digits.
+CREATE OR REPLACE TEMP MACRO province_key(v) AS
+  CASE WHEN regexp_full_match(v, '\d{2}|\d{4}|\d{6}') THEN v[1:2] ELSE lower(v) END;
+
+-- HMAC-SHA256 (RFC 2104) of a text, from the key's inner and outer padded blocks (bound, never in SQL text).
+CREATE OR REPLACE TEMP MACRO hmac_sha256(inner_pad, outer_pad, v) AS
+  sha256(outer_pad || unhex(sha256(inner_pad || encode(v))));

@@ -1,0 +1,15 @@
+import { DuckDBInstance } from '@duckdb/node-api';
+const inst = await DuckDBInstance.create(':memory:');
+const c = await inst.connect();
+const q = async (s: string) => { try { const r = await c.runAndReadAll(s); console.log(s.slice(0,80)); console.table(r.getRowObjectsJson()); } catch (e) { console.log('ERR', s.slice(0,80), String(e).slice(0,300)); } };
+const B='/work/shared/conformance/';
+await q(`describe select * from read_parquet('${B}batch1/events-2021-08.parquet')`);
+await q(`select * from read_parquet('${B}batch1/events-2021-08.parquet') limit 5`);
+await q(`select * from read_csv('${B}batch1/cases-2021-08.csv', all_varchar=true) limit 3`);
+await q(`select * from read_csv('${B}batch1/blood_points.csv', all_varchar=true) where closed_on is not null or deleted<>'false' limit 8`);
+await q(`select * from read_csv('${B}batch1/alerts-2021-08.csv', all_varchar=true) where deleted is null or deleted not in ('false') limit 8`);
+await q(`select * from read_json_objects('${B}batch1/suspects-2021-08.jsonl') limit 3`);
+await q(`select * from read_json_objects('${B}batch2/alerts-2021-12.ndjson') limit 3`);
+await q(`select * from read_csv('${B}batch2/cases-delta-2021-12.csv', all_varchar=true) limit 5`);
+await q(`select * from read_csv('${B}batch2/events-2021-12.csv.gz', all_varchar=true) limit 5`);
+await q(`select * from read_csv('${B}batch2/persons-delta-2021-12.tsv.csv', all_varchar=true) limit 5`);
