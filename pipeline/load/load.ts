@@ -9,7 +9,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { FileRejected, UsageError, oneLine } from '../errors.ts';
 import { sqlFile } from '../paths.ts';
 import { ensureSchema } from '../warehouse/schema.ts';
-import { publishSnapshot } from '../warehouse/snapshots.ts';
+import { publishSnapshot, snapshotIsBehind } from '../warehouse/snapshots.ts';
 import { ENUM_DOMAINS } from '../warehouse/tables.ts';
 import { Warehouse } from '../warehouse/warehouse.ts';
 import { expandPaths, type ExportFile } from './files.ts';
@@ -63,7 +63,7 @@ export async function loadExports(options: LoadOptions): Promise<LoadReport> {
       results.push(result);
       options.log(describeResult(result));
     }
-    if (results.some((r) => r.outcome === 'loaded')) snapshot = await publishSnapshot(warehouse);
+    if (await snapshotIsBehind(warehouse)) snapshot = await publishSnapshot(warehouse);
   } finally {
     warehouse.close();
   }

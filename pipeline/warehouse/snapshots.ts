@@ -15,6 +15,15 @@ export function snapshotsDir(dbPath: string): string {
   return `${dbPath}.snapshots`;
 }
 
+/** True when the newest snapshot does not show the last load, e.g. after a load killed before it published. */
+export async function snapshotIsBehind(warehouse: Warehouse): Promise<boolean> {
+  const [{ last }] = await warehouse.all<{ last: number }>(`SELECT coalesce(max(load_id), 0) AS last FROM load_log`);
+  if (last === 0) return false;
+  const pointer = join(snapshotsDir(warehouse.path), 'latest');
+  if (!existsSync(pointer)) return true;
+  return !readFileSync(pointer, 'utf8').trim().endsWith(`-load${last}.duckdb`);
+}
+
 export async function publishSnapshot(warehouse: Warehouse, now = new Date()): Promise<string> {
   const dir = snapshotsDir(warehouse.path);
   mkdirSync(dir, { recursive: true });

@@ -45,6 +45,8 @@ export class Warehouse {
         });
         const connection = await instance.connect();
         await connection.run(`SET TimeZone = 'Asia/Shanghai'`);
+        // Progress is tracked (for our own progress line) but never printed by DuckDB itself.
+        await connection.run(`SET enable_progress_bar = true; SET enable_progress_bar_print = false`);
         return new Warehouse(path, instance, connection);
       } catch (error) {
         const message = String(error instanceof Error ? error.message : error);
@@ -65,7 +67,12 @@ export class Warehouse {
   }
 
   async run(sql: string, params?: SqlParams): Promise<void> {
+    const started = performance.now();
     await this.connection.run(sql, params && onlyReferenced(sql, params));
+    // BULLETIN_SQL_TIMINGS=1: how long each statement took, for finding the slow step of a load.
+    if (process.env.BULLETIN_SQL_TIMINGS) {
+      process.stderr.write(`sql ${((performance.now() - started) / 1000).toFixed(3)} s: ${sql.replace(/\s+/g, ' ').slice(0, 90)}\n`);
+    }
   }
 
   /** Runs `work` in one transaction: all of it is committed, or none of it. */

@@ -3,7 +3,7 @@
 
 -- Empty field, NULL and \N are all "no value"; everything else is trimmed.
 CREATE OR REPLACE TEMP MACRO blank_to_null(v) AS
-  CASE WHEN trim(v) = '' OR upper(trim(v)) = 'NULL' OR trim(v) = '\N' THEN NULL ELSE trim(v) END;
+  nullif(nullif(nullif(nullif(trim(v), ''), 'NULL'), 'null'), '\N');
 
 -- The parts of a full or partial date in every accepted form: 2021-11-30, 2021/11/30, 2021/1/5, 2021年11月30日,
 -- 20211130, 1947, 1947年, 1947-06, 1947/6, 1947年6月. y is '' when the text is no date form at all.

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# The demo: deterministic demo exports (data/demo/exports), loaded into their own warehouse
+# (data/demo/warehouse.duckdb, rebuilt each time, never the default data/warehouse.duckdb).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+demo_db=data/demo/warehouse.duckdb
+# The demo's identity-number key: a random key kept beside the demo, outside the warehouse file.
+key_file=data/demo/pii.key
+[ -s "$key_file" ] || (umask 077 && head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$key_file")
+
+node bin/run.js pipeline/demo/generate.ts data/demo/exports
+rm -rf "$demo_db" "$demo_db.wal" "$demo_db.snapshots"
+BULLETIN_PII_KEY_FILE="$key_file" node bin/bulletin.js load --db "$demo_db" data/demo/exports/batch1 data/demo/exports/batch2
+echo "demo: warehouse $demo_db" >&2
