@@ -65,8 +65,7 @@ export async function storeParsed(warehouse: Warehouse, record: LoadRecord): Pro
       `INSERT INTO ${history} (${columns.join(', ')}, load_id, source_line, applied, current)
        SELECT ${columns.map((c) => `p.${c}`).join(', ')}, $load_id, p._line, w._line IS NOT NULL, w._line IS NOT NULL
        FROM _parsed p LEFT JOIN _winners w ON w._line = p._line
-       WHERE len(p._errors) = 0
-       ORDER BY p._line`,
+       WHERE len(p._errors) = 0`,
       { load_id: record.loadId },
     );
     await warehouse.run(

@@ -71,6 +71,8 @@ function writeAtomically(path: string, text: string): void {
 }
 
 function prune(dir: string, newest: string): void {
+  // A copy cut short by a crash is never pointed at; remove it.
+  for (const partial of readdirSync(dir).filter((f) => f.endsWith('.partial'))) rmSync(join(dir, partial), { force: true });
   const snapshots = readdirSync(dir).filter((f) => f.endsWith('.duckdb')).sort();
   for (const old of snapshots.slice(0, Math.max(0, snapshots.length - KEEP_SNAPSHOTS))) {
     if (old !== newest) rmSync(join(dir, old), { force: true });
