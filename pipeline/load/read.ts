@@ -15,7 +15,7 @@ import { tableFromIPC, tableToIPC } from 'apache-arrow';
 import * as parquet from 'parquet-wasm/node';
 import { FileRejected } from '../errors.ts';
 import { EXPORT_TABLES, type ExportColumn } from '../warehouse/tables.ts';
-import { quoteIdent, quoteLiteral, type SqlParams, type Warehouse } from '../warehouse/warehouse.ts';
+import { listValue, quoteIdent, quoteLiteral, type SqlParams, type Warehouse } from '../warehouse/warehouse.ts';
 import type { ExportFile, ExportFormat } from './files.ts';
 
 export interface RawSource {
@@ -66,6 +66,8 @@ export async function openRawSource(warehouse: Warehouse, file: ExportFile): Pro
 interface TextCheck {
   encoding: 'utf-8' | 'utf-8-bom' | 'gb18030';
   firstLine: string;
+  /** Whether an empty line occurs: DuckDB skips those, so record numbers and line numbers part ways. */
+  hasBlankLine: boolean;
 }
 
 /** One streaming pass: is the text valid UTF-8? If not, is it valid GB18030? Also returns the header line. */
@@ -74,6 +76,8 @@ async function checkEncoding(file: ExportFile): Promise<TextCheck> {
   let head = Buffer.alloc(0);
   let valid = true;
   let sawBom: boolean | null = null;
+  let hasBlankLine = false;
+  let tail: Buffer = Buffer.alloc(0);
   for await (const chunk of byteStream(file)) {
     const bytes = chunk as Buffer;
     if (sawBom === null) sawBom = bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf;
@@ -85,7 +89,12 @@ async function checkEncoding(file: ExportFile): Promise<TextCheck> {
         valid = false;
       }
     }
-    if (!valid && head.length >= 65536) break;
+    // 0x0A is never part of a multi-byte character in UTF-8 or GB18030, so the bytes tell blank lines apart.
+    if (!hasBlankLine) {
+      const joined = Buffer.concat([tail, bytes.subarray(0, 2)]);
+      hasBlankLine = containsBlankLine(joined) || containsBlankLine(bytes);
+      tail = bytes.subarray(Math.max(0, bytes.length - 2));
+    }
   }
   if (valid) {
     try {
@@ -94,11 +103,45 @@ async function checkEncoding(file: ExportFile): Promise<TextCheck> {
       valid = false; // ends inside a multi-byte character
     }
   }
-  if (valid) return { encoding: sawBom ? 'utf-8-bom' : 'utf-8', firstLine: firstLineOf(head.toString('utf8').replace(/^\uFEFF/, '')) };
+  if (valid) {
+    return { encoding: sawBom ? 'utf-8-bom' : 'utf-8', firstLine: firstLineOf(head.toString('utf8').replace(/^\uFEFF/, '')), hasBlankLine };
+  }
   if (!(await isValidGb18030(file))) {
     throw new FileRejected(file.displayPath, 'the text is neither UTF-8 nor GB18030 (a byte sequence is invalid in both)');
   }
-  return { encoding: 'gb18030', firstLine: firstLineOf(iconv.decode(head, 'gb18030')) };
+  return { encoding: 'gb18030', firstLine: firstLineOf(iconv.decode(head, 'gb18030')), hasBlankLine };
+}
+
+const LF = 0x0a;
+const CR = 0x0d;
+
+function containsBlankLine(bytes: Buffer): boolean {
+  return bytes.indexOf('\n\n') !== -1 || bytes.indexOf('\n\r\n') !== -1;
+}
+
+/**
+ * For files with empty lines: for each empty line j (1-based) at physical line b_j, the records after it have an
+ * ordinal of at least b_j - j. A record's line is then ordinal + 1 + the number of thresholds at or below its ordinal.
+ */
+async function blankLineThresholds(file: ExportFile): Promise<number[]> {
+  const thresholds: number[] = [];
+  let line = 1;
+  let lineIsEmpty = true;
+  for await (const chunk of byteStream(file)) {
+    const bytes = chunk as Buffer;
+    for (let i = 0; i < bytes.length; i++) {
+      const byte = bytes[i];
+      if (byte === LF) {
+        // The last line of the file has no LF after it, so a trailing empty line is never counted (it holds no record).
+        if (lineIsEmpty && line > 1) thresholds.push(line - (thresholds.length + 1));
+        line++;
+        lineIsEmpty = true;
+      } else if (byte !== CR) {
+        lineIsEmpty = false;
+      }
+    }
+  }
+  return thresholds;
 }
 
 async function isValidGb18030(file: ExportFile): Promise<boolean> {
@@ -165,13 +208,17 @@ async function csvSource(file: ExportFile, scratch: string, cleanup: () => void)
   const reader = `read_csv($path, header = false, skip = 1, auto_detect = false, columns = {${columns}}, delim = $delimiter,
                            quote = '"', escape = '"', strict_mode = true, null_padding = false, max_line_size = 10000000)
                   WITH ORDINALITY`;
+  const thresholds = check.hasBlankLine ? await blankLineThresholds(file) : [];
   return buildSource(file, {
     reader,
-    params: { path, delimiter },
+    params: thresholds.length > 0 ? { path, delimiter, blank_line_thresholds: listValue(thresholds.map((t) => BigInt(t))) } : { path, delimiter },
     sourceNames: headerNames,
     sourceRef: (i) => quoteIdent(columnAlias(i)),
     // WITH ORDINALITY numbers rows in file order without the single-threaded window row_number() OVER () needs.
-    lineSql: 'ordinality + 1',
+    lineSql:
+      thresholds.length > 0
+        ? 'ordinality + 1 + len(list_filter($blank_line_thresholds, t -> t <= ordinality))'
+        : 'ordinality + 1',
     positionWord: 'line',
     encoding: check.encoding,
     formatLabel: file.format === 'csv.gz' ? 'csv.gz' : 'csv',

@@ -7,7 +7,7 @@ import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { UsageError } from '../errors.ts';
 
-export { blobValue } from '@duckdb/node-api';
+export { blobValue, listValue } from '@duckdb/node-api';
 export type SqlParams = Record<string, DuckDBValue>;
 export type Row = Record<string, unknown>;
 
@@ -44,7 +44,8 @@ export class Warehouse {
           autoload_known_extensions: 'false',
         });
         const connection = await instance.connect();
-        await connection.run(`SET TimeZone = 'Asia/Shanghai'`);
+        // China Standard Time is UTC+8 all year; Asia/Shanghai would add the summer time of 1986-1991.
+        await connection.run(`SET TimeZone = 'Etc/GMT-8'`);
         // Progress is tracked (for our own progress line) but never printed by DuckDB itself.
         await connection.run(`SET enable_progress_bar = true; SET enable_progress_bar_print = false`);
         return new Warehouse(path, instance, connection);

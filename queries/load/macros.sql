@@ -36,7 +36,7 @@ CREATE OR REPLACE TEMP MACRO first_day(p) AS
     WHEN 'month' THEN try(make_date(CAST(p.y AS INTEGER), date_month(p), 1))
     WHEN 'year' THEN make_date(CAST(p.y AS INTEGER), 1, 1) END;
 
--- ISO 8601 with or without offset; without one it is China Standard Time (the session time zone is Asia/Shanghai).
+-- ISO 8601 with or without offset; without one it is China Standard Time (the session time zone is Etc/GMT-8: UTC+8 all year; Asia/Shanghai would add the 1986-1991 summer time).
 CREATE OR REPLACE TEMP MACRO parse_timestamp(v) AS
   CASE WHEN regexp_full_match(v, '\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?\s*(Z|[+-]\d{2}(:?\d{2})?)?')
        THEN try_cast(v AS TIMESTAMPTZ) END;
