@@ -24,8 +24,9 @@ const lit = quoteLiteral;
 const raw = (c: ExportColumn) => id(`_r_${c.name}`);
 const first = (c: ExportColumn) => id(`_f_${c.name}`);
 const parts = (c: ExportColumn) => id(`_p_${c.name}`);
+const iso = (c: ExportColumn) => id(`_i_${c.name}`);
 
-/** CREATE TEMP TABLE _parsed: `_line`, the stored columns typed, and `_errors` (empty for a valid row). */
+/** CREATE TEMP TABLE _parsed: `_line`, the stored columns typed, and `_errors` (NULL for a valid row). */
 export function parseStatement(context: ParseContext): { sql: string; params: SqlParams } {
   const table = EXPORT_TABLES[context.table];
   const columns = table.columns.filter((c) => c.kind !== 'person_name');
@@ -34,7 +35,7 @@ export function parseStatement(context: ParseContext): { sql: string; params: Sq
 
   const withParts = [
     'raw.*',
-    ...dated.map((c) => `date_parts(raw.${id(c.name)}) AS ${parts(c)}`),
+    ...dated.flatMap((c) => [`iso_date(raw.${id(c.name)}) AS ${iso(c)}`, `date_parts(raw.${id(c.name)}) AS ${parts(c)}`]),
     ...lookups.map((c) => `${id(`l_${c.name}`)}.value AS ${id(`_v_${c.name}`)}`),
   ];
   const joins = lookups.map((c) => {
@@ -45,7 +46,10 @@ export function parseStatement(context: ParseContext): { sql: string; params: Sq
   });
 
   const typed = ['_line', ...columns.flatMap((c) => typedColumns(c, context))];
-  const errors = columns.flatMap((c) => columnErrors(c, table, context)).concat(ruleErrors(table, context));
+  const checks = columns.flatMap((c) => columnChecks(c, context)).concat(ruleChecks(table, context));
+  // Most rows are valid: the list of entries is built only for a row that breaks a rule.
+  const anyBroken = checks.map((check) => `(${check.when})`).join(' OR ');
+  const entries = groupByColumn(checks).map((group) => `CASE ${group.map((check) => `WHEN ${check.when} THEN ${check.entry}`).join(' ')} END`);
   const stored = columns.flatMap((c) => storedExpressions(c));
 
   const sql = `CREATE OR REPLACE TEMP TABLE _parsed AS
@@ -53,7 +57,7 @@ WITH raw AS (${context.source.sql}),
 with_parts AS (SELECT ${withParts.join(', ')} FROM raw ${joins.join(' ')}),
 typed AS (SELECT ${typed.join(',\n  ')} FROM with_parts)
 SELECT _line, ${stored.join(', ')},
-  list_filter([${errors.join(',\n    ')}], e -> e IS NOT NULL) AS _errors
+  CASE WHEN ${anyBroken} THEN list_filter([${entries.join(',\n    ')}], e -> e IS NOT NULL) END AS _errors
 FROM typed`;
 
   const params: SqlParams = { ...context.source.params, now: context.now.toISOString(), today: chinaDate(context.now) };
@@ -74,20 +78,27 @@ function typedColumns(c: ExportColumn, context: ParseContext): string[] {
   const r = `${id(c.name)}`;
   const keepRaw = `${r} AS ${raw(c)}`;
   const p = parts(c);
+  const i = iso(c);
   switch (c.kind) {
     case 'text':
       return [keepRaw, `${r} AS ${id(c.name)}`];
-    case 'date':
-      return [keepRaw, `CASE WHEN date_precision(${p}) = 'day' THEN imputed_date(${p}) END AS ${id(c.name)}`, `CASE WHEN date_precision(${p}) = 'day' THEN imputed_date(${p}) END AS ${first(c)}`];
+    case 'date': {
+      const fullDate = `coalesce(${i}, CASE WHEN date_precision(${p}) = 'day' THEN imputed_date(${p}) END)`;
+      return [keepRaw, `${fullDate} AS ${id(c.name)}`, `${fullDate} AS ${first(c)}`];
+    }
     case 'partial_date':
       return [
         keepRaw,
-        `imputed_date(${p}) AS ${id(c.name)}`,
-        `CASE WHEN imputed_date(${p}) IS NOT NULL THEN date_precision(${p}) END AS ${id(`${c.name}_precision`)}`,
-        `first_day(${p}) AS ${first(c)}`,
+        `coalesce(${i}, imputed_date(${p})) AS ${id(c.name)}`,
+        `CASE WHEN ${i} IS NOT NULL THEN 'day' WHEN imputed_date(${p}) IS NOT NULL THEN date_precision(${p}) END AS ${id(`${c.name}_precision`)}`,
+        `coalesce(${i}, first_day(${p})) AS ${first(c)}`,
       ];
     case 'birth_date':
-      return [keepRaw, `CASE WHEN imputed_date(${p}) IS NOT NULL THEN CAST(${p}.y AS INTEGER) END AS birth_year`, `first_day(${p}) AS ${first(c)}`];
+      return [
+        keepRaw,
+        `CASE WHEN ${i} IS NOT NULL THEN year(${i}) WHEN imputed_date(${p}) IS NOT NULL THEN CAST(${p}.y AS INTEGER) END AS birth_year`,
+        `coalesce(${i}, first_day(${p})) AS ${first(c)}`,
+      ];
     case 'timestamp':
       return [keepRaw, `parse_timestamp(${r}) AS ${id(c.name)}`];
     case 'boolean':
@@ -143,7 +154,15 @@ function where(c: ExportColumn, context: ParseContext): string {
   return `format(' ({} {}, column {})', ${lit(context.source.positionWord)}, _line, ${lit(header)})`;
 }
 
-function columnErrors(c: ExportColumn, table: ExportTable, context: ParseContext): string[] {
+/** One rule a value can break: the condition, and the quarantine entry when it holds. */
+interface Check {
+  column: string;
+  when: string;
+  entry: string;
+}
+
+/** Checks of one column, in the order they are tried: the first that holds is the entry for that column. */
+function columnChecks(c: ExportColumn, context: ParseContext): Check[] {
   if (c.kind === 'identity_number' || c.kind === 'person_name') return [];
   const r = raw(c);
   const v = id(c.kind === 'birth_date' ? 'birth_year' : c.name);
@@ -151,40 +170,51 @@ function columnErrors(c: ExportColumn, table: ExportTable, context: ParseContext
   // Personal data is never copied into the quarantine: the message says which rule, not the value.
   const shown = personal ? `'(withheld: personal data)'` : `format('''{}''', ${r})`;
   const valueSql = personal ? 'CAST(NULL AS VARCHAR)' : r;
-  const branches: string[] = [];
-  if (c.required) branches.push(`WHEN ${r} IS NULL THEN ${entry(c, context, 'CAST(NULL AS VARCHAR)', `${lit(`${c.name} is required but empty`)} || ${where(c, context)}`)}`);
+  const check = (when: string, value: string, message: string): Check => ({ column: c.name, when, entry: entry(c, context, value, message) });
+  const checks: Check[] = [];
+  if (c.required) checks.push(check(`${r} IS NULL`, 'CAST(NULL AS VARCHAR)', `${lit(`${c.name} is required but empty`)} || ${where(c, context)}`));
   if (c.kind !== 'text') {
     const label =
       c.kind === 'enum' ? `one of ${Object.keys(ENUM_DOMAINS[c.domain!]).join(', ')}` : (KIND_LABELS[c.kind] ?? c.kind);
-    branches.push(`WHEN ${r} IS NOT NULL AND ${v} IS NULL THEN ${entry(c, context, valueSql, `${lit(c.name + ' ')} || ${shown} || ${lit(` is not ${label}`)} || ${where(c, context)}`)}`);
+    checks.push(check(`${r} IS NOT NULL AND ${v} IS NULL`, valueSql, `${lit(c.name + ' ')} || ${shown} || ${lit(` is not ${label}`)} || ${where(c, context)}`));
   }
   if (c.kind === 'count') {
-    branches.push(`WHEN ${v} < 0 THEN ${entry(c, context, valueSql, `${lit(c.name + ' ')} || ${shown} || ' is below 0' || ${where(c, context)}`)}`);
+    checks.push(check(`${v} < 0`, valueSql, `${lit(c.name + ' ')} || ${shown} || ' is below 0' || ${where(c, context)}`));
   }
   if (c.kind === 'date' || c.kind === 'partial_date' || c.kind === 'birth_date') {
-    branches.push(`WHEN ${first(c)} > CAST($today AS DATE) THEN ${entry(c, context, valueSql, `${lit(c.name + ' ')} || ${shown} || ' is after the load date ' || $today || ${where(c, context)}`)}`);
+    checks.push(check(`${first(c)} > CAST($today AS DATE)`, valueSql, `${lit(c.name + ' ')} || ${shown} || ' is after the load date ' || $today || ${where(c, context)}`));
   }
   if (c.kind === 'timestamp') {
-    branches.push(`WHEN ${v} > CAST($now AS TIMESTAMPTZ) THEN ${entry(c, context, valueSql, `${lit(c.name + ' ')} || ${shown} || ' is after the load time ' || $now || ${where(c, context)}`)}`);
+    checks.push(check(`${v} > CAST($now AS TIMESTAMPTZ)`, valueSql, `${lit(c.name + ' ')} || ${shown} || ' is after the load time ' || $now || ${where(c, context)}`));
   }
-  void table;
-  return branches.length === 0 ? [] : [`CASE ${branches.join(' ')} END`];
+  return checks;
+}
+
+/** Consecutive checks of the same column become one CASE (one entry per column); rules stay separate entries. */
+function groupByColumn(checks: Check[]): Check[][] {
+  const groups: Check[][] = [];
+  for (const check of checks) {
+    const last = groups[groups.length - 1];
+    if (last && last[0].column === check.column && !check.column.startsWith('rule:')) last.push(check);
+    else groups.push([check]);
+  }
+  return groups;
 }
 
 /** Order rules and conditional requirements, which look at two columns of the row. */
-function ruleErrors(table: ExportTable, context: ParseContext): string[] {
+function ruleChecks(table: ExportTable, context: ParseContext): Check[] {
   const column = (name: string) => table.columns.find((c) => c.name === name)!;
   const order = table.orderRules.map(({ column: laterName, notBefore }) => {
     const later = column(laterName);
     const earlier = column(notBefore);
     const message = `format('{} ''{}'' is before {} ''{}''', ${lit(later.name)}, ${raw(later)}, ${lit(earlier.name)}, ${raw(earlier)}) || ${where(later, context)}`;
-    return `CASE WHEN ${first(later)} < ${first(earlier)} THEN ${entry(later, context, raw(later), message)} END`;
+    return { column: `rule:${later.name}`, when: `${first(later)} < ${first(earlier)}`, entry: entry(later, context, raw(later), message) };
   });
   const conditional = table.requiredWhen.map(({ column: name, whenPresent }) => {
     const c = column(name);
     const other = column(whenPresent);
     const message = `${lit(`${c.name} is required when ${other.name} is given`)} || ${where(c, context)}`;
-    return `CASE WHEN ${raw(c)} IS NULL AND ${raw(other)} IS NOT NULL THEN ${entry(c, context, 'CAST(NULL AS VARCHAR)', message)} END`;
+    return { column: `rule:${c.name}`, when: `${raw(c)} IS NULL AND ${raw(other)} IS NOT NULL`, entry: entry(c, context, 'CAST(NULL AS VARCHAR)', message) };
   });
   return [...order, ...conditional];
 }

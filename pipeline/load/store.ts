@@ -43,8 +43,8 @@ export async function storeParsed(warehouse: Warehouse, record: LoadRecord): Pro
            row_number() OVER (PARTITION BY p.${key} ORDER BY p.updated_at DESC, p._line DESC) = 1 AS last_in_file
     FROM _parsed p
     LEFT JOIN (SELECT ${key}, updated_at FROM ${history}
-               WHERE current AND ${key} IN (SELECT ${key} FROM _parsed WHERE len(_errors) = 0)) s USING (${key})
-    WHERE len(p._errors) = 0`);
+               WHERE current AND ${key} IN (SELECT ${key} FROM _parsed WHERE _errors IS NULL)) s USING (${key})
+    WHERE p._errors IS NULL`);
   await warehouse.run(`CREATE OR REPLACE TEMP TABLE _winners AS
     SELECT _line, ${key} FROM _ranked
     WHERE last_in_file AND (stored_updated_at IS NULL OR updated_at >= stored_updated_at)`);
@@ -61,17 +61,22 @@ export async function storeParsed(warehouse: Warehouse, record: LoadRecord): Pro
   };
   await warehouse.transaction(async () => {
     await warehouse.run(`UPDATE ${history} SET current = false WHERE current AND ${key} IN (SELECT ${key} FROM _winners)`);
+    // A first load or a clean delta applies every valid row: no need to join each row to the winners.
+    const everyValidRowWins = result.rowsStored === counts.valid;
     await warehouse.run(
-      `INSERT INTO ${history} (${columns.join(', ')}, load_id, source_line, applied, current)
-       SELECT ${columns.map((c) => `p.${c}`).join(', ')}, $load_id, p._line, w._line IS NOT NULL, w._line IS NOT NULL
-       FROM _parsed p LEFT JOIN _winners w ON w._line = p._line
-       WHERE len(p._errors) = 0`,
+      everyValidRowWins
+        ? `INSERT INTO ${history} (${columns.join(', ')}, load_id, source_line, applied, current)
+           SELECT ${columns.join(', ')}, $load_id, _line, true, true FROM _parsed WHERE _errors IS NULL`
+        : `INSERT INTO ${history} (${columns.join(', ')}, load_id, source_line, applied, current)
+           SELECT ${columns.map((c) => `p.${c}`).join(', ')}, $load_id, p._line, w._line IS NOT NULL, w._line IS NOT NULL
+           FROM _parsed p LEFT JOIN _winners w ON w._line = p._line
+           WHERE p._errors IS NULL`,
       { load_id: record.loadId },
     );
     await warehouse.run(
       `INSERT INTO quarantine (file, line, table_name, column_name, value, message, loaded_at, load_id, source_column)
        SELECT $file, _line, $table, e.column_name, e.value, e.message, CAST($started AS TIMESTAMPTZ), $load_id, e.source_column
-       FROM (SELECT _line, unnest(_errors) AS e FROM _parsed WHERE len(_errors) > 0)
+       FROM (SELECT _line, unnest(_errors) AS e FROM _parsed WHERE _errors IS NOT NULL)
        ORDER BY _line`,
       { file: record.file, table: record.table, started: record.startedAt.toISOString(), load_id: record.loadId },
     );
