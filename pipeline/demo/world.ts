@@ -269,7 +269,8 @@ function buildPersons(context: Context, cases: CaseRecord[]): { persons: PersonR
   const earliest = dayOf(config.earliestMissingYear, 1, 1);
   const persons: PersonRecord[] = [];
 
-  const newPerson = (missing: PartialDate, registeredOn: Day, recoveredOn: Day | null, method: RecoveryMethod | null, idShare: number): PersonRecord => {
+  const newPerson = (missing: PartialDate, registeredOn: Day, recoveredOn: Day | null, method: RecoveryMethod | null): PersonRecord => {
+    const idShare = recoveredOn === null ? config.idNumberShare.missing : config.idNumberShare.recovered;
     const age = Math.min(13, Math.floor(random.exponential(4)));
     const birthDay = addYears(missing.day, -age) - random.int(0, 364);
     return {
@@ -329,14 +330,14 @@ function buildPersons(context: Context, cases: CaseRecord[]): { persons: PersonR
     const recoveredOn = recoveryDays[i];
     const missing = missingFor(y, recoveredOn);
     const registeredWhenFound = recoveredOn > context.batch1DataTo && random.chance(config.registeredWhenFoundShare);
-    persons.push(newPerson(missing, registeredWhenFound ? recoveredOn : registrationFor(missing, recoveredOn), recoveredOn, methods[i], 0.7));
+    persons.push(newPerson(missing, registeredWhenFound ? recoveredOn : registrationFor(missing, recoveredOn), recoveredOn, methods[i]));
   });
   // Found through an emergency alert: missing a day or two before, registered the day they went missing.
   const foundThroughAlert: PersonRecord[] = [];
   for (let i = 0; i < alertCount; i++) {
     const recoveredOn = recoveryDays[years.length + i];
     const missing = { day: Math.max(recoveredOn - random.int(0, 2), context.operationStart), precision: 'day' as const };
-    const person = newPerson(missing, missing.day, recoveredOn, 'alert', 0.2);
+    const person = newPerson(missing, missing.day, recoveredOn, 'alert');
     persons.push(person);
     foundThroughAlert.push(person);
   }
@@ -354,7 +355,7 @@ function buildPersons(context: Context, cases: CaseRecord[]): { persons: PersonR
       let method: RecoveryMethod = recoveredOn < dnaStart ? random.weighted(config.methodsBeforeDna) : random.weighted(config.methodsWithDna);
       if (method === 'alert' && recoveredOn < alertStart) method = 'dna';
       const missing = missingFor(yearsMissing, recoveredOn);
-      persons.push(newPerson(missing, registrationFor(missing, recoveredOn), recoveredOn, method, 0.5));
+      persons.push(newPerson(missing, registrationFor(missing, recoveredOn), recoveredOn, method));
     }
   });
 
@@ -366,7 +367,7 @@ function buildPersons(context: Context, cases: CaseRecord[]): { persons: PersonR
     for (let k = 0; k < missingCounts[i]; k++) {
       const day = random.int(dayOf(year, 1, 1), Math.min(dayOf(year, 12, 31), context.dataTo));
       const missing = { day, precision: eraPrecision(year, random) };
-      const person = newPerson(missing, registrationFor(missing, null), null, null, 0.3);
+      const person = newPerson(missing, registrationFor(missing, null), null, null);
       persons.push(person);
       stillMissing.push(person);
     }
@@ -546,7 +547,8 @@ function buildBloodPoints(context: Context): BloodPointRecord[] {
       : Array.from({ length: count }, () => random.int(year === 2009 ? dayOf(2009, 4, 1) : dayOf(year, 1, 1), dayOf(year, 12, 31)));
     for (const openedOn of days) {
       const province = context.provinceByCode.get(context.province(random))!;
-      const closedOn = random.chance(config.closedShare) ? openedOn + random.int(180, 4000) : null;
+      // A closure may fall after the data date: then the point is still open in these exports.
+      const closedOn = random.chance(config.closedShare) ? random.int(openedOn + 180, context.dataTo + 400) : null;
       points.push({
         id: '', province: province.code, city: province.capital,
         // A police station of the capital on an invented street, and a number no line can have (it starts with 0).
