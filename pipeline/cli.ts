@@ -6,6 +6,7 @@ import { defaultWarehousePath } from './paths.ts';
 
 interface GlobalOptions {
   db?: string;
+  config?: string;
   debug?: boolean;
 }
 
@@ -31,6 +32,7 @@ function buildProgram(): Command {
   const program = new Command('bulletin')
     .description('Statistics and reporting pipeline of the "Reunion" operation bulletins')
     .addOption(new Option('--db <path>', 'warehouse file').env('BULLETIN_DB').default(defaultWarehousePath))
+    .addOption(new Option('--config <path>', 'configuration file (default: config/bulletin.yaml of the checkout)').env('BULLETIN_CONFIG'))
     .option('--debug', 'print stack traces of errors')
     .exitOverride()
     .showHelpAfterError(false)
@@ -54,6 +56,23 @@ function buildProgram(): Command {
           rejected.length === 1 ? rejected[0] : `${rejected.length} files rejected: ${rejected.join('; ')}`,
         );
       }
+    });
+
+  program
+    .command('metrics')
+    .description('print the figures of metrics.md as of a date')
+    .requiredOption('--as-of <date>', 'the bulletin date D, YYYY-MM-DD, inclusive (China Standard Time)')
+    .option('--operation-start <date>', 'first day S of the operation window (default: start of the configured operation containing D)')
+    .option('--json', 'print one JSON object (cli.md) instead of a table')
+    .option('--provenance', 'add where each figure comes from: SQL file, its sha256, bound parameters, snapshot')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  bulletin metrics --as-of 2021-11-30\n  bulletin metrics --as-of 2021-09-16 --operation-start 2021-01-01 --json --provenance',
+    )
+    .action(async (options: { asOf: string; operationStart?: string; json?: boolean; provenance?: boolean }, command: Command) => {
+      const { runMetrics } = await import('./figures/command.ts');
+      const globals = command.optsWithGlobals() as GlobalOptions;
+      await runMetrics({ dbPath: globals.db ?? defaultWarehousePath, configPath: globals.config, ...options });
     });
 
   // Subcommands inherit the error handling and the one-line error output.

@@ -1,7 +1,7 @@
 // The only importer of @duckdb/node-api. Opens the warehouse file (waiting for another writer's lock), keeps the
 // session settings every connection needs (China Standard Time, bounded memory), converts result rows to plain JS
 // values, and is the one place that quotes identifiers and literals.
-import { DuckDBConnection, DuckDBInstance, quotedIdentifier, quotedString, type DuckDBValue } from '@duckdb/node-api';
+import { DuckDBConnection, DuckDBInstance, dateValue, quotedIdentifier, quotedString, type DuckDBValue } from '@duckdb/node-api';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -13,6 +13,12 @@ export type Row = Record<string, unknown>;
 
 export const quoteIdent = quotedIdentifier;
 export const quoteLiteral = quotedString;
+
+/** A `YYYY-MM-DD` day bound as a DATE: bound as text, it would be compared with dates as text. */
+export function dateParam(isoDate: string): DuckDBValue {
+  const [year, month, day] = isoDate.split('-').map(Number);
+  return dateValue({ year, month, day });
+}
 
 export interface OpenOptions {
   readOnly?: boolean;

@@ -1,6 +1,6 @@
 // Acceptance: the loading steps of test/fixtures/conformance/README.md, through the real `bulletin load` command
-// on one warehouse file. The steps build on each other and run in order. The metrics steps (2, 5, 6, 7) are todo
-// until the metrics command exists.
+// on one warehouse file. The steps build on each other and run in order. The metrics steps (2, 5, 6, 7) are in
+// conformance-metrics.test.ts.
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
@@ -130,8 +130,6 @@ describe('conformance sample, loading steps (test/fixtures/conformance/README.md
     afterStep1 = await fullState();
   }, 60_000);
 
-  it.todo('step 2: `bulletin metrics --as-of 2021-08-31 --operation-start 2021-01-01 --json` prints `after_batch1`');
-
   it('step 3: `bulletin load broken` exits 1, the file rejected whole, nothing changed', async () => {
     const r = await load(broken);
     expect(r.code, explain(r)).toBe(1);
@@ -249,10 +247,6 @@ describe('conformance sample, loading steps (test/fixtures/conformance/README.md
     expect(c2!.rows_superseded).toBe(1);
     expect(c2!.rows_read).toBe(c2!.rows_stored + c2!.rows_quarantined + c2!.rows_stale + c2!.rows_superseded);
   }, 60_000);
-
-  it.todo('step 5: `bulletin metrics --as-of 2021-09-16 --operation-start 2021-01-01 --json` prints `final_mid`');
-  it.todo('step 6: `bulletin metrics --as-of 2020-12-31 --operation-start 2020-01-01 --json` prints `year_2020`');
-  it.todo('step 7: `bulletin metrics --as-of 2021-11-30 --operation-start 2021-01-01 --json` prints `final`');
 
   it('step 8: `bulletin load batch2 batch1` again changes nothing, every file reported already loaded', async () => {
     const r = await load(batch2, batch1);

@@ -1,0 +1,60 @@
+// The `metrics` command's face: checks the dates, reads the configuration, picks the operation, reads the newest
+// published snapshot and prints the figures as the JSON of cli.md or as a table.
+import { configPath, loadConfig, operationContaining, type Operation } from '../config.ts';
+import { isIsoDate } from '../dates.ts';
+import { UsageError } from '../errors.ts';
+import { openLatestSnapshot } from '../warehouse/snapshots.ts';
+import { computeFigures } from './figures.ts';
+import { figureParameters } from './parameters.ts';
+import { metricsJson, metricsTable } from './report.ts';
+
+export interface MetricsCommandOptions {
+  dbPath: string;
+  /** --config; else BULLETIN_CONFIG, else config/bulletin.yaml. */
+  configPath?: string;
+  asOf: string;
+  operationStart?: string;
+  json?: boolean;
+  provenance?: boolean;
+}
+
+export async function runMetrics(options: MetricsCommandOptions): Promise<void> {
+  const asOf = checkedDate('--as-of', options.asOf);
+  const config = loadConfig(configPath(options.configPath));
+  const { operation, operationStart } = operationWindow(config.file, config.operations, asOf, options.operationStart);
+
+  const reader = await openLatestSnapshot(options.dbPath, 'metrics');
+  try {
+    const result = await computeFigures(reader.warehouse, figureParameters(config, asOf, operationStart), reader.snapshotId);
+    const provenance = Boolean(options.provenance);
+    process.stdout.write(
+      options.json ? JSON.stringify(metricsJson(result, provenance), null, 2) + '\n' : metricsTable(result, operation, provenance),
+    );
+  } finally {
+    reader.warehouse.close();
+  }
+}
+
+/** The operation window S..D: S from --operation-start, else from the configured operation containing D. */
+function operationWindow(
+  configFile: string,
+  operations: Operation[],
+  asOf: string,
+  startOption: string | undefined,
+): { operation?: Operation; operationStart: string } {
+  if (startOption !== undefined) {
+    const operationStart = checkedDate('--operation-start', startOption);
+    if (operationStart > asOf) throw new UsageError(`--operation-start ${operationStart} is after --as-of ${asOf}`);
+    return { operationStart };
+  }
+  const operation = operationContaining(operations, asOf);
+  if (!operation) {
+    throw new UsageError(`${configFile}: no configured operation contains ${asOf}; add one under operations or give --operation-start`);
+  }
+  return { operation, operationStart: operation.start };
+}
+
+function checkedDate(option: string, value: string): string {
+  if (!isIsoDate(value)) throw new UsageError(`${option} '${value}' is not a date YYYY-MM-DD`);
+  return value;
+}

@@ -1,0 +1,131 @@
+// pipeline/config.ts: the configuration file becomes a typed Config, or one UsageError (exit 2) naming the file
+// and the key path of the first bad value.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { configPath, loadConfig, operationContaining, parseConfig } from '../pipeline/config.ts';
+import { UsageError } from '../pipeline/errors.ts';
+import { repoRoot, runCli, tempDir } from './helpers.ts';
+
+const FILE = 'config/bulletin.yaml';
+
+function valid() {
+  return {
+    operations: [
+      { id: 'reunion-2020', name_zh: '团圆行动2020', name_en: 'Reunion 2020', start: '2020-01-01', end: '2020-12-31' },
+      { id: 'reunion-2021', name_zh: '团圆行动2021', name_en: 'Reunion 2021', start: '2021-01-01', end: '2021-12-31' },
+    ] as Record<string, unknown>[],
+    trends: {
+      first_year: 2012,
+      cases_solved_since: '2012-11-08',
+      suspects_arrested_since: '2012-11-08',
+      dna_system_since: '2009-04-01',
+      alert_platform_since: '2016-05-15',
+    } as Record<string, unknown>,
+    publication: { small_count_threshold: { public: 5, internal: 0 } as Record<string, unknown> },
+  };
+}
+
+function messageOf(raw: unknown): string {
+  try {
+    parseConfig(raw, FILE);
+  } catch (error) {
+    expect(error).toBeInstanceOf(UsageError);
+    return (error as Error).message;
+  }
+  throw new Error('expected a UsageError');
+}
+
+describe('parseConfig', () => {
+  it('turns the YAML keys into a typed Config', () => {
+    const config = parseConfig(valid(), FILE);
+    expect(config.operations[1]).toEqual({ id: 'reunion-2021', nameZh: '团圆行动2021', nameEn: 'Reunion 2021', start: '2021-01-01', end: '2021-12-31' });
+    expect(config.trends).toEqual({
+      firstYear: 2012,
+      casesSolvedSince: '2012-11-08',
+      suspectsArrestedSince: '2012-11-08',
+      dnaSystemSince: '2009-04-01',
+      alertPlatformSince: '2016-05-15',
+    });
+    expect(config.publication.smallCountThreshold).toEqual({ public: 5, internal: 0 });
+  });
+
+  const cases: [string, (c: ReturnType<typeof valid>) => void, string][] = [
+    ['an impossible date', (c) => (c.operations[0].start = '2021-02-29'), 'operations[0].start: not a date YYYY-MM-DD'],
+    ['a date in another form', (c) => (c.operations[1].end = '2021/12/31'), 'operations[1].end: not a date YYYY-MM-DD'],
+    ['a missing key', (c) => delete c.trends.dna_system_since, 'trends.dna_system_since: missing'],
+    ['an unknown key (a typo)', (c) => (c.trends.first_yaer = 2012), 'trends.first_yaer: unknown key'],
+    ['an end before the start', (c) => (c.operations[0].end = '2019-12-31'), 'operations[0].end: ends before it starts'],
+    ['overlapping operations', (c) => (c.operations[1].start = '2020-12-31'), 'operations[1].start: overlaps operations[0] (reunion-2020)'],
+    ['a repeated id', (c) => (c.operations[1].id = 'reunion-2020'), "operations[1].id: 'reunion-2020' is also operations[0]"],
+    ['a negative threshold', (c) => (c.publication.small_count_threshold.public = -1), 'publication.small_count_threshold.public: below 0'],
+    ['a fractional threshold', (c) => (c.publication.small_count_threshold.internal = 0.5), 'publication.small_count_threshold.internal: not a whole number'],
+    ['a year that is no year', (c) => (c.trends.first_year = '2012x'), 'trends.first_year: not a year'],
+    ['no operation', (c) => (c.operations = []), 'operations: no operation'],
+    ['an empty name', (c) => (c.operations[0].name_en = ' '), 'operations[0].name_en: empty'],
+  ];
+  for (const [what, spoil, message] of cases) {
+    it(`names the file and key path of ${what}`, () => {
+      const raw = valid();
+      spoil(raw);
+      expect(messageOf(raw)).toBe(`${FILE}: ${message}`);
+    });
+  }
+
+  it('an empty file is reported as missing its sections', () => {
+    expect(messageOf(null)).toBe(`${FILE}: operations: missing`);
+  });
+});
+
+describe('operationContaining', () => {
+  const { operations } = parseConfig(valid(), FILE);
+  it('finds the operation whose start..end holds the date, both ends inclusive', () => {
+    expect(operationContaining(operations, '2021-01-01')?.id).toBe('reunion-2021');
+    expect(operationContaining(operations, '2020-12-31')?.id).toBe('reunion-2020');
+    expect(operationContaining(operations, '2022-01-01')).toBeUndefined();
+  });
+});
+
+describe('loadConfig and the configuration file of the checkout', () => {
+  let tmp: { dir: string; cleanup: () => void };
+  beforeAll(() => (tmp = tempDir('bulletin-config-')));
+  afterAll(() => tmp?.cleanup());
+
+  it('the checked-in config/bulletin.yaml is valid and holds the methodology dates', () => {
+    const config = loadConfig(join(repoRoot, FILE));
+    expect(config.trends).toEqual({
+      firstYear: 2012,
+      casesSolvedSince: '2012-11-08',
+      suspectsArrestedSince: '2012-11-08',
+      dnaSystemSince: '2009-04-01',
+      alertPlatformSince: '2016-05-15',
+    });
+    expect(operationContaining(config.operations, '2021-11-30')).toMatchObject({ id: 'reunion-2021', start: '2021-01-01', nameZh: '团圆行动2021' });
+    expect(operationContaining(config.operations, '2020-12-31')).toMatchObject({ id: 'reunion-2020', start: '2020-01-01' });
+    expect(config.publication.smallCountThreshold).toEqual({ public: 5, internal: 0 });
+  });
+
+  it('--config wins over BULLETIN_CONFIG, which wins over the default', () => {
+    expect(configPath('a.yaml', { BULLETIN_CONFIG: 'b.yaml' })).toBe('a.yaml');
+    expect(configPath(undefined, { BULLETIN_CONFIG: 'b.yaml' })).toBe('b.yaml');
+    expect(configPath(undefined, {})).toBe(join(repoRoot, FILE));
+  });
+
+  it('a missing file and invalid YAML are usage errors naming the file', () => {
+    const missing = join(tmp.dir, 'none.yaml');
+    expect(() => loadConfig(missing)).toThrow(`${missing}: configuration file not found`);
+    const broken = join(tmp.dir, 'broken.yaml');
+    writeFileSync(broken, 'operations: [\n  - id: x\n');
+    expect(() => loadConfig(broken)).toThrow(UsageError);
+    expect(() => loadConfig(broken)).toThrow(/broken\.yaml: .*not valid YAML/);
+  });
+
+  it('`bulletin metrics` with a bad configuration exits 2 with one line naming file and key', async () => {
+    const bad = join(tmp.dir, 'bad.yaml');
+    writeFileSync(bad, 'operations:\n  - {id: r, name_zh: 团圆, name_en: Reunion, start: 2021-13-01, end: 2021-12-31}\n');
+    const r = await runCli(['metrics', '--as-of', '2021-11-30', '--json', '--db', join(tmp.dir, 'w.duckdb')], { BULLETIN_CONFIG: bad });
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe(`bulletin: ${bad}: operations[0].start: not a date YYYY-MM-DD\n`);
+  }, 30_000);
+});
