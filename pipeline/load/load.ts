@@ -10,7 +10,6 @@ import { FileRejected, UsageError, oneLine } from '../errors.ts';
 import { sqlFile } from '../paths.ts';
 import { ensureSchema } from '../warehouse/schema.ts';
 import { publishSnapshot, snapshotIsBehind } from '../warehouse/snapshots.ts';
-import { ENUM_DOMAINS } from '../warehouse/tables.ts';
 import { Warehouse } from '../warehouse/warehouse.ts';
 import { expandPaths, type ExportFile } from './files.ts';
 import { parseStatement, type HmacPads } from './parse.ts';
@@ -109,7 +108,7 @@ async function loadOne(warehouse: Warehouse, file: ExportFile, options: LoadOpti
   }
 }
 
-/** Temp macros and the lookup of accepted province and enum spellings, for this connection only. */
+/** Temp macros and the lookup of accepted province spellings, for this connection only. */
 async function prepareSession(warehouse: Warehouse): Promise<void> {
   await warehouse.run(sqlFile('load/macros.sql'));
   await warehouse.run(`CREATE OR REPLACE TEMP TABLE _lookup (domain VARCHAR, spelling VARCHAR, value VARCHAR)`);
@@ -119,13 +118,6 @@ async function prepareSession(warehouse: Warehouse): Promise<void> {
       SELECT code, unnest([code, lower(name_zh), lower(full_name_zh), lower(name_en)]
                           || coalesce(list_transform(string_split(aliases, ';'), a -> lower(trim(a))), [])) AS spelling
       FROM provinces) WHERE spelling <> ''`);
-  for (const [domain, values] of Object.entries(ENUM_DOMAINS)) {
-    for (const [value, spellings] of Object.entries(values)) {
-      for (const spelling of spellings) {
-        await warehouse.run(`INSERT INTO _lookup VALUES ($domain, lower($spelling), $value)`, { domain, spelling, value });
-      }
-    }
-  }
 }
 
 function hmacPads(key: Buffer): HmacPads {

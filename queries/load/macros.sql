@@ -16,7 +16,10 @@ CREATE OR REPLACE TEMP MACRO iso_date(v) AS CASE WHEN is_iso_date(v) THEN try_ca
 -- 20211130, 1947, 1947年, 1947-06, 1947/6, 1947年6月. NULL for the ISO form (see iso_date); y is '' when the text
 -- is no date form at all.
 CREATE OR REPLACE TEMP MACRO date_parts(v) AS
-  CASE WHEN NOT is_iso_date(v) THEN regexp_extract(v, '^(\d{4})(?:[-/](\d{1,2})(?:[-/](\d{1,2}))?|年(?:(\d{1,2})月(?:(\d{1,2})日)?)?|(\d{2})(\d{2}))?$',
+  CASE WHEN is_iso_date(v) THEN NULL
+       -- A year alone (birth years, old cases) is common enough to skip the long expression.
+       WHEN length(v) = 4 AND regexp_full_match(v, '\d{4}') THEN {'y': v, 'm1': '', 'd1': '', 'm2': '', 'd2': '', 'm3': '', 'd3': ''}
+       ELSE regexp_extract(v, '^(\d{4})(?:[-/](\d{1,2})(?:[-/](\d{1,2}))?|年(?:(\d{1,2})月(?:(\d{1,2})日)?)?|(\d{2})(\d{2}))?$',
                  ['y', 'm1', 'd1', 'm2', 'd2', 'm3', 'd3']) END;
 
 CREATE OR REPLACE TEMP MACRO date_month(p) AS CAST(coalesce(nullif(p.m1, ''), nullif(p.m2, ''), nullif(p.m3, '')) AS INTEGER);
