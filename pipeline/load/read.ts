@@ -95,9 +95,7 @@ async function checkEncoding(file: ExportFile): Promise<TextCheck> {
   if (valid) {
     return { encoding: sawBom ? 'utf-8-bom' : 'utf-8', firstLine: firstLineOf(head.toString('utf8').replace(/^\uFEFF/, '')), hasBlankLine };
   }
-  if (!(await isValidGb18030(file))) {
-    throw new FileRejected(file.displayPath, 'the text is neither UTF-8 nor GB18030 (a byte sequence is invalid in both)');
-  }
+  // Not UTF-8: GB18030, which transcodeGb18030 verifies while it converts.
   return { encoding: 'gb18030', firstLine: firstLineOf(iconv.decode(head, 'gb18030')), hasBlankLine };
 }
 
@@ -162,27 +160,29 @@ async function blankLineThresholds(file: ExportFile): Promise<number[]> {
   return thresholds;
 }
 
-async function isValidGb18030(file: ExportFile): Promise<boolean> {
+/**
+ * GB18030 -> a private UTF-8 file for DuckDB, in one pass that also verifies the encoding: iconv-lite marks bytes it
+ * cannot decode with U+FFFD instead of throwing, so any U+FFFD in the output means the file is not GB18030.
+ */
+async function transcodeGb18030(file: ExportFile, target: string): Promise<boolean> {
   const decoder = iconv.getDecoder('gb18030');
-  let rawReplacements = 0;
-  let decodedReplacements = 0;
-  for await (const chunk of byteStream(file)) {
-    const bytes = chunk as Buffer;
-    rawReplacements += countOccurrences(bytes, REPLACEMENT_UTF8);
-    decodedReplacements += countChar(decoder.write(bytes), '\uFFFD');
-  }
-  decodedReplacements += countChar(decoder.end() ?? '', '\uFFFD');
-  // iconv-lite marks undecodable bytes with U+FFFD instead of throwing.
-  return decodedReplacements <= rawReplacements;
+  const out = createWriteStream(target, { mode: 0o600 });
+  const finished = new Promise<void>((done, fail) => {
+    out.on('finish', done);
+    out.on('error', fail);
+  });
+  let undecodable = 0;
+  const write = async (text: string) => {
+    undecodable += countChar(text, '\uFFFD');
+    if (!out.write(Buffer.from(text, 'utf8'))) await new Promise<void>((drained) => out.once('drain', () => drained()));
+  };
+  for await (const chunk of byteStream(file)) await write(decoder.write(chunk as Buffer));
+  await write(decoder.end() ?? '');
+  out.end();
+  await finished;
+  return undecodable === 0;
 }
 
-const REPLACEMENT_UTF8 = Buffer.from('\uFFFD', 'utf8');
-
-function countOccurrences(haystack: Buffer, needle: Buffer): number {
-  let count = 0;
-  for (let i = haystack.indexOf(needle); i !== -1; i = haystack.indexOf(needle, i + 1)) count++;
-  return count;
-}
 
 function countChar(text: string, char: string): number {
   let count = 0;
@@ -215,7 +215,9 @@ async function csvSource(file: ExportFile, scratch: string, cleanup: () => void)
   if (check.encoding === 'gb18030') {
     // DuckDB reads UTF-8 only without extensions: transcode to a private temporary file, deleted after the load.
     path = join(scratch, 'transcoded.csv');
-    await pipeline(byteStream(file), iconv.decodeStream('gb18030'), iconv.encodeStream('utf8'), createWriteStream(path, { mode: 0o600 }));
+    if (!(await transcodeGb18030(file, path))) {
+      throw new FileRejected(file.displayPath, 'the text is neither UTF-8 nor GB18030 (a byte sequence is invalid in both)');
+    }
   }
   if (check.firstLine.trim() === '') throw new FileRejected(file.displayPath, 'the file is empty or has no header line');
   // The delimiter is the one the header uses: exports are comma or tab separated.
