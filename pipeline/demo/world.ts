@@ -112,6 +112,11 @@ class Context {
   readonly operationStart: Day;
   readonly batch1DataTo: Day;
   readonly dataTo: Day;
+  /** The day the `...ByCheckpoint` counts of the config stand for. */
+  readonly checkpoint: Day;
+  /** Start of cases_solved_since and suspects_arrested_since. */
+  readonly longTermSince: Day;
+  readonly dnaSince: Day;
   readonly provinceByCode: Map<string, Province>;
   private readonly provinceWeights: Record<string, number>;
 
@@ -121,6 +126,10 @@ class Context {
     this.operationStart = parseDay(config.operationStart);
     this.batch1DataTo = parseDay(config.batch1.dataTo);
     this.dataTo = parseDay(config.batch2.dataTo);
+    this.checkpoint = parseDay(config.checkpoint);
+    this.longTermSince = parseDay(config.longTermSince.casesAndSuspects);
+    this.dnaSince = parseDay(config.longTermSince.dnaSystem);
+    if (!(this.operationStart <= this.checkpoint && this.checkpoint < this.dataTo)) throw new Error('demo: the checkpoint must fall in the operation window');
     this.provinceByCode = new Map(options.provinces.map((p) => [p.code, p]));
     this.provinceWeights = Object.fromEntries(options.provinces.map((p) => [p.code, config.provinceWeights[p.code] ?? 1]));
   }
@@ -143,14 +152,62 @@ class Context {
 
   /** Days of the operation window's months (January..November 2021), `counts[i]` in month i, uniform within. */
   operationDays(counts: readonly number[], random: Random): Day[] {
-    const { y } = partsOf(this.operationStart);
     const days: Day[] = [];
-    counts.forEach((count, i) => {
-      const first = dayOf(y, i + 1, 1);
-      const last = Math.min(dayOf(y, i + 1, daysInMonth(y, i + 1)), this.dataTo);
-      for (let k = 0; k < count; k++) days.push(random.int(first, last));
+    this.months(counts.length).forEach(({ first, last }, i) => {
+      for (let k = 0; k < counts[i]; k++) days.push(random.int(first, last));
     });
     return days;
+  }
+
+  /**
+   * `total` days of the window spread over its months by `weights`, exactly `byCheckpoint` of them on or before the
+   * checkpoint (the checkpoint's month shares its weight by days on either side).
+   */
+  windowDays(total: number, byCheckpoint: number, weights: readonly number[], random: Random): Day[] {
+    const segments = this.months(weights.length).flatMap(({ first, last }, i) => this.cut(first, last, weights[i]));
+    const before = segments.filter((s) => s.last <= this.checkpoint);
+    const after = segments.filter((s) => s.first > this.checkpoint);
+    const onTime = Math.max(0, Math.min(byCheckpoint, total));
+    const counts = [...apportion(onTime, before.map((s) => s.weight)), ...apportion(total - onTime, after.map((s) => s.weight))];
+    return [...before, ...after].flatMap((s, i) => Array.from({ length: counts[i] }, () => random.int(s.first, s.last)));
+  }
+
+  /**
+   * Days of the window with exactly `counts[i]` in month i, and `byCheckpoint` of them on or before the checkpoint:
+   * the checkpoint's month is cut there (clamped to what the months allow at sizes other than the default).
+   */
+  windowDaysByMonth(counts: readonly number[], byCheckpoint: number, random: Random): Day[] {
+    const days: Day[] = [];
+    let left = byCheckpoint;
+    this.months(counts.length).forEach(({ first, last }, i) => {
+      if (last <= this.checkpoint || first > this.checkpoint) {
+        for (let k = 0; k < counts[i]; k++) days.push(random.int(first, last));
+        if (last <= this.checkpoint) left -= counts[i];
+        return;
+      }
+      const early = Math.max(0, Math.min(left, counts[i]));
+      for (let k = 0; k < counts[i]; k++) days.push(k < early ? random.int(first, this.checkpoint) : random.int(this.checkpoint + 1, last));
+    });
+    return days;
+  }
+
+  /** The window's first `count` months (January..November 2021), the last one cut at the data date. */
+  private months(count: number): { first: Day; last: Day }[] {
+    const { y } = partsOf(this.operationStart);
+    return Array.from({ length: count }, (_, i) => ({
+      first: dayOf(y, i + 1, 1),
+      last: Math.min(dayOf(y, i + 1, daysInMonth(y, i + 1)), this.dataTo),
+    }));
+  }
+
+  /** A month as segments on either side of the checkpoint, its weight shared by days. */
+  private cut(first: Day, last: Day, weight: number): { first: Day; last: Day; weight: number }[] {
+    if (last <= this.checkpoint || first > this.checkpoint) return [{ first, last, weight }];
+    const days = last - first + 1;
+    return [
+      { first, last: this.checkpoint, weight: (weight * (this.checkpoint - first + 1)) / days },
+      { first: this.checkpoint + 1, last, weight: (weight * (last - this.checkpoint)) / days },
+    ];
   }
 }
 
@@ -178,23 +235,32 @@ function buildCases(context: Context): CaseRecord[] {
     solvedOn: null, supervised: random.chance(config.supervisedShare), expertAssisted: false, title: null, withdrawnOn: null,
   });
 
-  // The trend years: national counts scaled down, each case solved (or not) some months after filing.
+  // The trend years: at the default size the national counts. Of each category and year a set share is solved
+  // before the operation, some months after filing (a case whose turn comes only in 2021 is left for the operation).
   for (const [category, byYear] of Object.entries(config.reportedByYear) as [Category, Record<string, number>][]) {
     for (const [yearText, national] of Object.entries(byYear)) {
       const year = Number(yearText);
       const last = Math.min(dayOf(year, 12, 31), context.dataTo);
-      for (let k = 0; k < context.scaled(national * config.trendScale); k++) {
+      const filed: CaseRecord[] = [];
+      for (let k = 0; k < context.scaled(national); k++) {
         const reportedOn = random.int(dayOf(year, 1, 1), last);
         const delay = random.chance(0.1) ? random.int(30, 1800) : Math.floor(random.exponential(20));
         const occurred = { day: reportedOn - delay, precision: pickPrecision(random, 0.03, 0.05) };
-        const record = newCase(category, reportedOn, occurred);
-        if (reportedOn < context.operationStart && random.chance(config.detection[category])) {
-          const solvedOn = reportedOn + Math.floor(random.exponential(90)) + (random.chance(0.1) ? random.int(365, 2000) : 0);
-          // Solved only later than the operation start: left for the operation (an accumulated case).
-          if (solvedOn < context.operationStart) record.solvedOn = solvedOn;
-        }
-        cases.push(record);
+        filed.push(newCase(category, reportedOn, occurred));
       }
+      const before = filed.filter((c) => c.reportedOn < context.operationStart);
+      const unsolved = Math.floor(before.length * (1 - config.detection[category]) + 1e-9);
+      for (const record of random.shuffle([...before]).slice(unsolved)) {
+        if (category === 'snatching') {
+          // Snatchings are solved within days, nearly all of them.
+          record.solvedOn = Math.min(record.reportedOn + Math.floor(random.exponential(3)), context.operationStart - 1);
+          continue;
+        }
+        const solvedOn = record.reportedOn + Math.floor(random.exponential(90)) + (random.chance(0.1) ? random.int(365, 2000) : 0);
+        // Solved only later than the operation start: left for the operation (an accumulated case).
+        if (solvedOn < context.operationStart) record.solvedOn = solvedOn;
+      }
+      cases.push(...filed);
     }
   }
 
@@ -216,17 +282,42 @@ function buildCases(context: Context): CaseRecord[] {
     }
   });
 
-  // The operation: accumulated cases solved month by month, and some of the cases filed in 2021.
+  // The operation: accumulated cases solved month by month (so many by the checkpoint), and some of the cases filed
+  // in 2021, every snatching first (solved within days).
   const monthWeights = config.operationMonthWeights;
+  const { solvedInOperation } = config;
   const pool = random.shuffle(cases.filter((c) => c.reportedOn < context.operationStart && c.solvedOn === null));
-  const accumulated = pool.slice(0, context.scaled(config.solvedInOperation.accumulated));
-  const accumulatedDays = random.shuffle(context.operationDays(apportion(accumulated.length, monthWeights), random));
+  const accumulated = pool.slice(0, context.scaled(solvedInOperation.accumulated));
+  const accumulatedDays = random.shuffle(
+    context.windowDays(accumulated.length, context.scaled(solvedInOperation.accumulatedByCheckpoint), monthWeights, random),
+  );
   accumulated.forEach((c, i) => (c.solvedOn = accumulatedDays[i]));
-  const filed2021 = random.shuffle(cases.filter((c) => c.reportedOn >= context.operationStart && c.reportedOn <= context.dataTo - 3));
-  filed2021.sort((a, b) => Number(b.category === 'snatching') - Number(a.category === 'snatching')); // snatching is nearly always solved
-  for (const c of filed2021.slice(0, context.scaled(config.solvedInOperation.filedInOperation))) {
-    c.solvedOn = c.reportedOn + random.int(0, Math.min(90, context.dataTo - c.reportedOn));
+  const filed2021 = random.shuffle(cases.filter((c) => c.reportedOn >= context.operationStart));
+  filed2021.sort((a, b) => Number(b.category === 'snatching') - Number(a.category === 'snatching'));
+  const solved2021 = filed2021.filter((c, i) => c.category === 'snatching' || (i < context.scaled(solvedInOperation.filedInOperation) && c.reportedOn <= context.dataTo - 3));
+  for (const c of solved2021) {
+    const room = context.dataTo - c.reportedOn;
+    c.solvedOn = c.reportedOn + (c.category === 'snatching' ? Math.min(room, Math.floor(random.exponential(2))) : random.int(0, Math.min(90, room)));
   }
+
+  // cases_solved_since by the checkpoint, exactly: trafficking cases filed since 2013 solved (or left unsolved)
+  // before the operation until the count holds.
+  const solvedSince = (c: CaseRecord) => c.solvedOn !== null && c.solvedOn >= context.longTermSince && c.solvedOn <= context.checkpoint;
+  let excess = cases.filter(solvedSince).length - context.scaled(config.solvedSinceByCheckpoint);
+  const adjustable = random.shuffle(
+    cases.filter((c) => c.category === 'trafficking' && yearOf(c.reportedOn) >= 2013 && c.reportedOn < context.operationStart - 30),
+  );
+  for (const c of adjustable) {
+    if (excess === 0) break;
+    if (excess > 0 && c.solvedOn !== null && c.solvedOn < context.operationStart) {
+      c.solvedOn = null;
+      excess--;
+    } else if (excess < 0 && c.solvedOn === null) {
+      c.solvedOn = Math.min(c.reportedOn + Math.floor(random.exponential(90)), context.operationStart - 1);
+      excess++;
+    }
+  }
+  if (excess !== 0) throw new Error(`demo: cases_solved_since off by ${excess}: change cases.detection`);
 
   // Expert teams: exactly the configured number of supervised cases solved in the window with their help.
   const solvedInWindow = random.shuffle(cases.filter((c) => c.solvedOn !== null && c.solvedOn >= context.operationStart));
@@ -297,7 +388,8 @@ function buildPersons(context: Context, cases: CaseRecord[]): { persons: PersonR
   // Recovered in the operation: counts per month, per years-missing bucket and per method as configured.
   const byMonth = config.recoveredInOperationByMonth;
   const total = context.scaled(byMonth.reduce((a, b) => a + b, 0));
-  const recoveryDays = random.shuffle(context.operationDays(apportion(total, byMonth), random));
+  const byCheckpoint = context.scaled(config.recoveredInOperationByCheckpoint);
+  const recoveryDays = random.shuffle(context.windowDaysByMonth(apportion(total, byMonth), byCheckpoint, random));
   const bucketNames = Object.keys(config.recoveredInOperationByYearsMissing);
   const bucketCounts = apportion(total, Object.values(config.recoveredInOperationByYearsMissing));
   const methodNames = Object.keys(config.recoveredInOperationByMethod) as RecoveryMethod[];
@@ -326,6 +418,14 @@ function buildPersons(context: Context, cases: CaseRecord[]): { persons: PersonR
   const longest = years.indexOf(config.longestSeparationYears);
   const latest = recoveryDays.indexOf(Math.max(...recoveryDays));
   if (longest >= 0) [recoveryDays[longest], recoveryDays[latest]] = [recoveryDays[latest], recoveryDays[longest]];
+  // The oldest bucket by the checkpoint: missing no longer than the longest separation then (one of them exactly).
+  const oldestLow = Number(bucketNames[bucketNames.length - 1].split(/[-+]/)[0]);
+  let longestByCheckpoint = false;
+  years.forEach((y, i) => {
+    if (y < oldestLow || i === longest || recoveryDays[i] > context.checkpoint) return;
+    years[i] = longestByCheckpoint ? random.int(oldestLow, config.longestSeparationYearsByCheckpoint) : config.longestSeparationYearsByCheckpoint;
+    longestByCheckpoint = true;
+  });
   years.forEach((y, i) => {
     const recoveredOn = recoveryDays[i];
     const missing = missingFor(y, recoveredOn);
@@ -342,22 +442,34 @@ function buildPersons(context: Context, cases: CaseRecord[]): { persons: PersonR
     foundThroughAlert.push(person);
   }
 
-  // Recovered before the operation, most since the DNA system (2009).
+  // Recovered before the operation, most since the DNA system (2009): so many through DNA that, with the
+  // operation's DNA recoveries by the checkpoint, dna_recoveries_since is as configured then.
   const before = config.recoveredBefore;
-  const dnaStart = dayOf(2009, 4, 1);
+  const dnaStart = context.dnaSince;
   const alertStart = parseDay(context.config.alerts.launchedOn);
+  const operationDna = persons.filter((p) => p.method === 'dna' && p.recoveredOn! >= dnaStart && p.recoveredOn! <= context.checkpoint).length;
   const beforeYears = range(before.yearAnchors[0][0], yearOf(context.operationStart) - 1);
   const beforeCounts = apportion(context.scaled(before.count), beforeYears.map((y) => interpolate(before.yearAnchors, y)));
+  const recoveredBefore: { recoveredOn: Day; yearsMissing: number }[] = [];
   beforeYears.forEach((year, i) => {
     for (let k = 0; k < beforeCounts[i]; k++) {
       const recoveredOn = random.int(dayOf(year, 1, 1), dayOf(year, 12, 31));
-      const yearsMissing = Math.min(Math.floor(random.exponential(before.meanYearsMissing)), year - config.earliestMissingYear - 1);
-      let method: RecoveryMethod = recoveredOn < dnaStart ? random.weighted(config.methodsBeforeDna) : random.weighted(config.methodsWithDna);
-      if (method === 'alert' && recoveredOn < alertStart) method = 'dna';
-      const missing = missingFor(yearsMissing, recoveredOn);
-      persons.push(newPerson(missing, registrationFor(missing, recoveredOn), recoveredOn, method));
+      recoveredBefore.push({ recoveredOn, yearsMissing: Math.min(Math.floor(random.exponential(before.meanYearsMissing)), year - config.earliestMissingYear - 1) });
     }
   });
+  const sinceDna = recoveredBefore.filter((r) => r.recoveredOn >= dnaStart);
+  const dnaBefore = context.scaled(config.dnaRecoveriesSinceByCheckpoint) - operationDna;
+  if (dnaBefore < 0 || dnaBefore > sinceDna.length) throw new Error(`demo: ${dnaBefore} DNA recoveries before the operation do not fit: change persons.recoveredBefore`);
+  const throughDna = new Set(random.shuffle([...sinceDna]).slice(0, dnaBefore));
+  for (const r of recoveredBefore) {
+    let method: RecoveryMethod =
+      throughDna.has(r) ? 'dna'
+      : r.recoveredOn < dnaStart ? random.weighted(config.methodsBeforeDna)
+      : random.weighted(config.methodsWithDnaOtherThanDna);
+    if (method === 'alert' && r.recoveredOn < alertStart) method = 'investigation';
+    const missing = missingFor(r.yearsMissing, r.recoveredOn);
+    persons.push(newPerson(missing, registrationFor(missing, r.recoveredOn), r.recoveredOn, method));
+  }
 
   // Still missing: the rest, by the year they went missing.
   const stillMissing: PersonRecord[] = [];
@@ -428,33 +540,71 @@ function buildAlerts(context: Context, foundThroughAlert: PersonRecord[]): Alert
   const random = context.random('alerts');
   const launchedOn = parseDay(config.launchedOn);
   const dataEnd = (context.dataTo + 1) * SECONDS_PER_DAY - 1;
+  const checkpointEnd = (context.checkpoint + 1) * SECONDS_PER_DAY - 1;
   const alerts: AlertRecord[] = [];
-  const linked = foundThroughAlert;
 
-  for (const [yearText, perYear] of Object.entries(config.releasedByYear)) {
-    const year = Number(yearText);
-    const first = Math.max(dayOf(year, 1, 1), launchedOn);
-    const last = Math.min(dayOf(year, 12, 31), context.dataTo);
-    const count = context.scaled(perYear) - (year === yearOf(context.dataTo) ? linked.length : 0);
-    for (let k = 0; k < count; k++) {
-      const releasedAt = random.int(first, last) * SECONDS_PER_DAY + random.int(0, SECONDS_PER_DAY - 1);
-      const outcome: Outcome = random.chance(config.cancelledShare) ? 'cancelled' : random.weighted(config.outcomeWeights);
-      const delay =
-        outcome === 'found' ? Math.max(600, Math.floor(random.exponential(30 * 3600)))
-        : outcome === 'cancelled' ? Math.max(300, Math.floor(random.exponential(3 * 3600)))
-        : outcome === 'found_deceased' ? random.int(1, 15) * SECONDS_PER_DAY + random.int(0, 86399)
-        : random.int(20, 60) * SECONDS_PER_DAY + random.int(0, 86399);
-      const resolvedAt = releasedAt + delay;
-      alerts.push({
-        id: '', personId: null, province: context.province(random), releasedAt,
-        resolvedAt: resolvedAt <= dataEnd ? resolvedAt : null, outcome: resolvedAt <= dataEnd ? outcome : 'open', withdrawnOn: null,
-      });
-    }
-  }
-  for (const person of linked) {
+  // The alerts of the persons found through one: released the day they went missing, found the day they were.
+  for (const person of foundThroughAlert) {
     const releasedAt = person.missing.day * SECONDS_PER_DAY + random.int(6 * 3600, 20 * 3600);
     const resolvedAt = Math.max(releasedAt + 1800, person.recoveredOn! * SECONDS_PER_DAY + random.int(0, SECONDS_PER_DAY - 1));
     alerts.push({ id: '', personId: person.id, province: person.province, releasedAt, resolvedAt, outcome: 'found', withdrawnOn: null });
+  }
+  const linkedByCheckpoint = alerts.filter((a) => a.releasedAt <= checkpointEnd);
+  const linkedOpenAtCheckpoint = linkedByCheckpoint.filter((a) => a.resolvedAt! > checkpointEnd).length;
+
+  // The others, not cancelled, by period: each year before the operation, 2021 to the checkpoint (what the
+  // configured total by then leaves), and after it.
+  const operationYear = yearOf(context.operationStart);
+  const periods = Object.entries(config.releasedByYear).map(([yearText, perYear]) => {
+    const year = Number(yearText);
+    return { first: Math.max(dayOf(year, 1, 1), launchedOn), last: dayOf(year, 12, 31), count: context.scaled(perYear) };
+  });
+  const beforeOperation = periods.reduce((sum, p) => sum + p.count, 0);
+  periods.push(
+    { first: dayOf(operationYear, 1, 1), last: context.checkpoint, count: context.scaled(config.releasedByCheckpoint) - beforeOperation - linkedByCheckpoint.length },
+    { first: context.checkpoint + 1, last: context.dataTo, count: context.scaled(config.releasedAfterCheckpoint) - (alerts.length - linkedByCheckpoint.length) },
+  );
+  const released: Stamp[] = [];
+  for (const { first, last, count } of periods) {
+    if (count < 0) throw new Error('demo: more alerts of found persons than alerts: change alerts.releasedByYear');
+    for (let k = 0; k < count; k++) released.push(random.int(first, last) * SECONDS_PER_DAY + random.int(0, SECONDS_PER_DAY - 1));
+  }
+  // By the checkpoint, exactly so many not found then: the platform's recovery rate of the press conference.
+  const early = released.filter((at) => at <= checkpointEnd);
+  const notFoundEarly = context.scaled(config.releasedByCheckpoint) - context.scaled(config.recoveredByCheckpoint) - linkedOpenAtCheckpoint;
+  if (notFoundEarly < 0 || notFoundEarly > early.length) throw new Error('demo: alerts.recoveredByCheckpoint does not fit');
+  const notFound = new Set(random.shuffle(early.map((_, i) => i)).slice(0, notFoundEarly));
+  const foundWeights = { found: config.outcomeWeights.found, found_deceased: config.outcomeWeights.found_deceased };
+  const resolve = (releasedAt: Stamp, outcome: Outcome): AlertRecord => {
+    const delay =
+      outcome === 'found' ? Math.max(600, Math.floor(random.exponential(30 * 3600)))
+      : outcome === 'cancelled' ? Math.max(300, Math.floor(random.exponential(3 * 3600)))
+      : outcome === 'found_deceased' ? random.int(1, 15) * SECONDS_PER_DAY + random.int(0, 86399)
+      : random.int(20, 60) * SECONDS_PER_DAY + random.int(0, 86399);
+    const resolvedAt = releasedAt + delay;
+    return {
+      id: '', personId: null, province: context.province(random), releasedAt,
+      resolvedAt: resolvedAt <= dataEnd ? resolvedAt : null, outcome: resolvedAt <= dataEnd ? outcome : 'open', withdrawnOn: null,
+    };
+  };
+  early.forEach((releasedAt, i) => {
+    if (notFound.has(i)) {
+      alerts.push(resolve(releasedAt, 'not_found'));
+      return;
+    }
+    const alert = resolve(releasedAt, random.weighted(foundWeights));
+    // Found by the checkpoint: within the hours left that day when the usual delay would pass it.
+    if (alert.resolvedAt === null || alert.resolvedAt > checkpointEnd) alert.resolvedAt = releasedAt + random.int(Math.min(600, checkpointEnd - releasedAt), checkpointEnd - releasedAt);
+    if (alert.outcome === 'open') alert.outcome = 'found';
+    alerts.push(alert);
+  });
+  for (const releasedAt of released.filter((at) => at > checkpointEnd)) alerts.push(resolve(releasedAt, random.weighted(config.outcomeWeights)));
+
+  // Cancelled alerts (released by mistake or the child back home within the hour), spread over the same years.
+  const cancelledCount = Math.round((released.length * config.cancelledShare) / (1 - config.cancelledShare));
+  for (let k = 0; k < cancelledCount; k++) {
+    const releasedAt = random.int(launchedOn, context.dataTo - 1) * SECONDS_PER_DAY + random.int(0, SECONDS_PER_DAY - 1);
+    alerts.push(resolve(releasedAt, 'cancelled'));
   }
   // Alerts released twice by mistake and cancelled at once: withdrawn between the batches.
   const cancelled = random.shuffle(alerts.filter((a) => a.outcome === 'cancelled' && a.releasedAt < context.batch1DataTo * SECONDS_PER_DAY));
@@ -483,33 +633,57 @@ function buildSuspects(context: Context, cases: CaseRecord[]): SuspectRecord[] {
     precision: pickPrecision(random, 0.3, 0.2),
   });
 
-  // Arrested in the operation: long fugitives first, then the suspects of the cases solved in the window.
-  const arrestDays = random.shuffle(context.operationDays(apportion(context.scaled(config.arrestedInOperation), context.config.cases.operationMonthWeights), random));
-  const longCount = Math.min(context.scaled(config.longFugitivesArrested), arrestDays.length);
+  // Arrested in the operation: long fugitives first, then the suspects of the cases solved in the window, each
+  // arrested at most 20 days before the case was solved and on the same side of the checkpoint, so that exactly the
+  // configured number are arrested by then.
+  const arrestDays = random.shuffle(context.operationDays(apportion(context.scaled(config.longFugitivesArrested), context.config.cases.operationMonthWeights), random));
   const oldCases = random.shuffle(live.filter((c) => yearOf(c.occurred.day) <= 1998));
-  for (let i = 0; i < longCount && oldCases.length > 0; i++) {
+  for (let i = 0; i < arrestDays.length && oldCases.length > 0; i++) {
     const c = oldCases[i % oldCases.length];
     const absconded = abscondedAfter(c);
     const arrestedOn = arrestDays[i];
     if (wholeYears(imputedDay(absconded), arrestedOn) < 20) throw new Error(`demo: fugitive of ${c.id} not 20 years at large`);
     suspects.push(newSuspect(c, Math.min(absconded.day + random.int(0, 60), arrestedOn), arrestedOn, absconded));
   }
+  const longByCheckpoint = suspects.filter((s) => s.arrestedOn! <= context.checkpoint).length;
   const solvedInWindow = random.shuffle(live.filter((c) => c.solvedOn !== null && c.solvedOn >= context.operationStart));
-  const rest = arrestDays.length - longCount;
-  for (let i = 0; i < rest && solvedInWindow.length > 0; i++) {
-    // Every case solved in the window has an arrest; the remaining arrests fall on random ones of them.
-    const c = i < solvedInWindow.length ? solvedInWindow[i] : random.pick(solvedInWindow);
-    const arrestedOn = Math.max(c.solvedOn! - random.int(0, 20), context.operationStart, c.reportedOn);
-    const absconded = yearOf(c.occurred.day) >= 2003 && random.chance(0.1) ? abscondedAfter(c) : null;
-    const registeredOn = random.chance(0.5) ? arrestedOn : Math.max(c.reportedOn, arrestedOn - random.int(0, 2000));
-    suspects.push(newSuspect(c, Math.min(registeredOn, arrestedOn), arrestedOn, absconded));
+  const byCheckpoint = context.scaled(config.arrestedInOperationByCheckpoint);
+  const sides = [
+    { cases: solvedInWindow.filter((c) => c.solvedOn! <= context.checkpoint), arrests: byCheckpoint - longByCheckpoint, from: context.operationStart },
+    {
+      cases: solvedInWindow.filter((c) => c.solvedOn! > context.checkpoint),
+      arrests: context.scaled(config.arrestedInOperation) - byCheckpoint - (suspects.length - longByCheckpoint),
+      from: context.checkpoint + 1,
+    },
+  ];
+  for (const side of sides) {
+    if (side.arrests < 0 || (side.arrests > 0 && side.cases.length === 0)) throw new Error('demo: suspects.arrestedInOperation does not fit the cases solved');
+    for (let i = 0; i < side.arrests; i++) {
+      // Every case solved in the window has an arrest (while they last); the remaining arrests fall on random ones.
+      const c = i < side.cases.length ? side.cases[i] : random.pick(side.cases);
+      const arrestedOn = Math.max(c.solvedOn! - random.int(0, 20), side.from, c.reportedOn);
+      const absconded = yearOf(c.occurred.day) >= 2003 && random.chance(0.1) ? abscondedAfter(c) : null;
+      const registeredOn = random.chance(0.5) ? arrestedOn : Math.max(c.reportedOn, arrestedOn - random.int(0, 2000));
+      suspects.push(newSuspect(c, Math.min(registeredOn, arrestedOn), arrestedOn, absconded));
+    }
   }
 
-  // Arrested before the operation, with the cases they solved.
-  const solvedBefore = random.shuffle(live.filter((c) => c.solvedOn !== null && c.solvedOn < context.operationStart));
-  let left = context.scaled(config.arrestedBefore);
-  for (let i = 0; left > 0 && solvedBefore.length > 0; i++) {
-    const c = solvedBefore[i % solvedBefore.length];
+  // Arrested before the operation, with the cases they solved: since the long-term start date exactly so many that,
+  // with the operation's arrests by the checkpoint, suspects_arrested_since is as configured; several per case.
+  const solvedSince = random.shuffle(live.filter((c) => c.solvedOn !== null && c.solvedOn >= context.longTermSince && c.solvedOn < context.operationStart));
+  const arrestsSince = context.scaled(config.arrestedSinceByCheckpoint) - byCheckpoint;
+  if (arrestsSince < solvedSince.length) throw new Error('demo: suspects.arrestedSinceByCheckpoint below one per case solved');
+  const perCase = apportion(arrestsSince - solvedSince.length, solvedSince.map(() => random.exponential(1)));
+  solvedSince.forEach((c, i) => {
+    for (let k = 0; k <= perCase[i]; k++) {
+      const arrestedOn = random.int(Math.max(context.longTermSince, c.reportedOn, c.solvedOn! - 30), c.solvedOn!);
+      suspects.push(newSuspect(c, arrestedOn, arrestedOn, null));
+    }
+  });
+  const solvedEarlier = random.shuffle(live.filter((c) => c.solvedOn !== null && c.solvedOn < context.longTermSince));
+  let left = context.scaled(config.arrestedBeforeSince);
+  for (let i = 0; left > 0 && solvedEarlier.length > 0; i++) {
+    const c = solvedEarlier[i % solvedEarlier.length];
     for (let k = Math.min(left, random.int(1, 3)); k > 0; k--, left--) {
       const arrestedOn = Math.max(c.solvedOn! - random.int(0, 30), c.reportedOn);
       suspects.push(newSuspect(c, arrestedOn, arrestedOn, null));
