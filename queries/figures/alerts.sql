@@ -4,10 +4,16 @@
 -- alerts_recovered: "of those, alerts whose outcome is `found` or `found_deceased` with `resolved_at` by D"
 -- alert_recovery_rate: "`alerts_recovered` / `alerts_released`" (NULL when none was released)
 -- Parameters: $alerts_since, $as_of (DATE).
-WITH released AS (
-  SELECT outcome IN ('found', 'found_deceased') AND china_date(resolved_at) <= $as_of AS recovered
-  FROM alerts
-  WHERE china_date(released_at) BETWEEN $alerts_since AND $as_of
+-- The CST days are compared as two instants computed once (the first instant of the launch day and of the day after
+-- D, both in UTC+8): the same test as china_date(ts) BETWEEN ..., without converting every row's timestamps.
+WITH bounds AS (
+  SELECT timezone('Etc/GMT-8', CAST($alerts_since AS TIMESTAMP)) AS first_instant,
+         timezone('Etc/GMT-8', CAST($as_of + INTERVAL 1 DAY AS TIMESTAMP)) AS end_instant
+),
+released AS (
+  SELECT outcome IN ('found', 'found_deceased') AND resolved_at < b.end_instant AS recovered
+  FROM alerts, bounds b
+  WHERE released_at >= b.first_instant AND released_at < b.end_instant
     AND outcome <> 'cancelled'
 )
 SELECT
