@@ -17,12 +17,13 @@ export interface CliResult {
 
 /** Runs `bulletin ARGS…` as a child process, with a pinned clock and PII key unless the caller overrides them. */
 export function runCli(args: string[], env: Record<string, string | undefined> = {}, cwd = repoRoot): Promise<CliResult> {
+  return runNode([bulletinBin, ...args], { BULLETIN_NOW: '2026-11-23T12:00:00+08:00', BULLETIN_PII_KEY: 'test-key', TZ: 'UTC', ...env }, cwd);
+}
+
+/** Runs `node ARGS…` as a child process and collects its exit code and output. */
+export function runNode(args: string[], env: Record<string, string | undefined> = {}, cwd = repoRoot): Promise<CliResult> {
   return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [bulletinBin, ...args], {
-      cwd,
-      env: { ...process.env, BULLETIN_NOW: '2026-11-23T12:00:00+08:00', BULLETIN_PII_KEY: 'test-key', TZ: 'UTC', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(process.execPath, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (b) => (stdout += b));

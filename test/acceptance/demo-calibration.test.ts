@@ -3,30 +3,13 @@
 // must give, as of 30 November and as of 16 September 2021, every figure the two published texts give
 // (../shared/reference/: the bulletin of 3 December 2021, the press conference of 17 September 2021). Exact where the
 // texts are exact; a range where they say "more than" or "about". The targets are set in pipeline/demo/config.ts.
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { queryDb, repoRoot, runCli, tempDir, type CliResult } from '../helpers.ts';
+import type { Figures } from '../../pipeline/figures/figures.ts';
+import { queryDb, repoRoot, runCli, runNode, tempDir, type CliResult } from '../helpers.ts';
 
-interface Metrics {
-  recovered: number;
-  recovered_by_years_missing: Record<string, number>;
-  longest_separation_years: number | null;
-  cold_cases_solved: number;
-  suspects_arrested: number;
-  supervised_cases_solved_by_experts: number;
-  recovered_by_expert_teams: number;
-  blood_points_active: number;
-  recognition_events: number;
-  cases_reported_by_year: Record<string, number>;
-  detection_rate_by_year: Record<string, Record<string, number | null>>;
-  cases_solved_since: number;
-  suspects_arrested_since: number;
-  alerts_released: number;
-  alerts_recovered: number;
-  alert_recovery_rate: number | null;
-  dna_recoveries_since: number;
-}
+/** The `metrics` object of `bulletin metrics --json`. */
+type Metrics = Figures;
 
 let tmp: { dir: string; cleanup: () => void };
 let db: string;
@@ -35,18 +18,7 @@ const explain = (r: CliResult): string => `exit ${r.code}\nstdout:\n${r.stdout}\
 
 /** `node bin/run.js pipeline/demo/generate.ts OUTDIR` with the default seed and size. */
 function generate(outDir: string): Promise<CliResult> {
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [join(repoRoot, 'bin', 'run.js'), join(repoRoot, 'pipeline', 'demo', 'generate.ts'), outDir], {
-      cwd: repoRoot,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (b) => (stdout += b));
-    child.stderr.on('data', (b) => (stderr += b));
-    child.on('error', fail);
-    child.on('close', (code) => done({ code: code ?? -1, stdout, stderr }));
-  });
+  return runNode([join(repoRoot, 'bin', 'run.js'), join(repoRoot, 'pipeline', 'demo', 'generate.ts'), outDir]);
 }
 
 beforeAll(async () => {
