@@ -65,14 +65,29 @@ function buildProgram(): Command {
     .option('--operation-start <date>', 'first day S of the operation window (default: start of the configured operation containing D)')
     .option('--json', 'print one JSON object (cli.md) instead of a table')
     .option('--provenance', 'add where each figure comes from: SQL file, its sha256, bound parameters, snapshot')
+    .option('--release', 'record the figures as released, after checking no cumulative figure fell since the last release')
+    .option('--revision <reason>', 'with --release: release although a cumulative figure fell, recorded as a revision')
     .addHelpText(
       'after',
       '\nExamples:\n  bulletin metrics --as-of 2021-11-30\n  bulletin metrics --as-of 2021-09-16 --operation-start 2021-01-01 --json --provenance',
     )
-    .action(async (options: { asOf: string; operationStart?: string; json?: boolean; provenance?: boolean }, command: Command) => {
+    .action(async (options: { asOf: string; operationStart?: string; json?: boolean; provenance?: boolean; release?: boolean; revision?: string }, command: Command) => {
       const { runMetrics } = await import('./figures/command.ts');
       const globals = command.optsWithGlobals() as GlobalOptions;
       await runMetrics({ dbPath: globals.db ?? defaultWarehousePath, configPath: globals.config, ...options });
+    });
+
+  program
+    .command('releases')
+    .description('list the released bulletins recorded by metrics --release')
+    .option('--json', 'print a JSON array instead of a table')
+    .addHelpText('after', '\nExample:\n  bulletin releases --json')
+    .action(async (options: { json?: boolean }, command: Command) => {
+      const { listReleases } = await import('./publish/releases.ts');
+      const globals = command.optsWithGlobals() as GlobalOptions;
+      const rows = await listReleases(globals.db ?? defaultWarehousePath);
+      if (options.json) process.stdout.write(JSON.stringify(rows, null, 2) + '\n');
+      else for (const r of rows) process.stdout.write(`${r.release_id}\t${r.operation}\t${r.as_of}\t${r.snapshot_id}\t${r.released_at}${r.revision ? `\trevision: ${r.reason}` : ''}\n`);
     });
 
   // Subcommands inherit the error handling and the one-line error output.

@@ -16,16 +16,28 @@ export interface MetricsCommandOptions {
   operationStart?: string;
   json?: boolean;
   provenance?: boolean;
+  /** Record the figures as released, after the consistency guard (pipeline/publish/releases.ts). */
+  release?: boolean;
+  /** With release: release although a cumulative figure fell, recorded as a revision with this reason. */
+  revision?: string;
 }
 
 export async function runMetrics(options: MetricsCommandOptions): Promise<void> {
   const asOf = checkedDate('--as-of', options.asOf);
+  if (options.revision !== undefined && !options.release) throw new UsageError('--revision goes with --release');
   const config = loadConfig(configPath(options.configPath));
   const { operation, operationStart } = operationWindow(config.file, config.operations, asOf, options.operationStart);
 
   const reader = await openLatestSnapshot(options.dbPath, 'metrics');
   try {
     const result = await computeFigures(reader.warehouse, figureParameters(config, asOf, operationStart), reader.snapshotId);
+    if (options.release) {
+      const { releaseFigures } = await import('../publish/releases.ts');
+      const operationKey = operation?.id ?? `start:${operationStart}`;
+      const { releaseId, falls } = await releaseFigures(options.dbPath, reader.warehouse, result, operationKey, options.revision);
+      const note = falls.length > 0 ? ` as a revision (${falls.map((f) => f.figure).join(', ')} fell): ${options.revision}` : '';
+      process.stderr.write(`released ${operationKey} as of ${asOf} from snapshot ${reader.snapshotId} (release ${releaseId})${note}\n`);
+    }
     const provenance = Boolean(options.provenance);
     process.stdout.write(
       options.json ? JSON.stringify(metricsJson(result, provenance), null, 2) + '\n' : metricsTable(result, operation, provenance),

@@ -1,0 +1,134 @@
+// The consistency guard of metrics.md: within one operation a cumulative figure never falls between two released
+// bulletins. Each release records its figures in <db>.releases.duckdb; a new release of the same operation whose
+// cumulative figure is below the last released value stops (exit 1) naming the figure, both values and the records
+// loaded since that changed it, unless it is released explicitly as a revision (recorded as such, with a reason).
+import { InputRefused } from '../errors.ts';
+import type { Figures, FiguresResult } from '../figures/figures.ts';
+import { sqlFile } from '../paths.ts';
+import { EXPORT_TABLES, type TableName } from '../warehouse/tables.ts';
+import { Warehouse, quoteIdent } from '../warehouse/warehouse.ts';
+
+/** The cumulative figures, and the table whose records can make each one fall (withdrawn or corrected). */
+export const CUMULATIVE_FIGURES: Partial<Record<keyof Figures, TableName>> = {
+  recovered: 'persons',
+  recovered_by_expert_teams: 'persons',
+  dna_recoveries_since: 'persons',
+  cold_cases_solved: 'cases',
+  cases_solved: 'cases',
+  supervised_cases_solved_by_experts: 'cases',
+  cases_solved_since: 'cases',
+  suspects_arrested: 'suspects',
+  long_fugitives_arrested: 'suspects',
+  suspects_arrested_since: 'suspects',
+  recognition_events: 'events',
+  families_reunited_at_events: 'events',
+  alerts_released: 'alerts',
+  alerts_recovered: 'alerts',
+};
+
+export function releasesPath(dbPath: string): string {
+  return `${dbPath}.releases.duckdb`;
+}
+
+export interface ReleaseRow {
+  release_id: number;
+  operation: string;
+  operation_start: string;
+  as_of: string;
+  snapshot_id: string;
+  released_at: string;
+  revision: boolean;
+  reason: string | null;
+}
+
+export interface Fall {
+  figure: string;
+  released: number;
+  now: number;
+  /** Ids of records of the figure's table loaded since the last release (at most 20), and how many there are. */
+  changedIds: string[];
+  changedCount: number;
+}
+
+/**
+ * Checks the guard and records the release. `reader` is the connection the figures were computed on, used to name
+ * the records loaded since the last release. Throws InputRefused when a figure fell and no revision reason is given.
+ */
+export async function releaseFigures(
+  dbPath: string,
+  reader: Warehouse,
+  result: FiguresResult,
+  operation: string,
+  revisionReason: string | undefined,
+): Promise<{ releaseId: number; falls: Fall[] }> {
+  const log = await openReleaseLog(dbPath);
+  try {
+    const [last] = await log.all<{ snapshot_id: string; as_of: string; figures: string }>(
+      `SELECT snapshot_id, CAST(as_of AS VARCHAR) AS as_of, CAST(figures AS VARCHAR) AS figures FROM releases
+       WHERE operation = $operation ORDER BY release_id DESC LIMIT 1`,
+      { operation },
+    );
+    const falls = last ? await fallsSince(reader, JSON.parse(last.figures) as Figures, result.figures, last.snapshot_id) : [];
+    if (falls.length > 0 && revisionReason === undefined) {
+      const what = falls
+        .map((f) => `${f.figure} fell from ${f.released} (released as of ${last!.as_of}) to ${f.now}; ${f.changedCount} ${f.changedCount === 1 ? 'record' : 'records'} loaded since: ${f.changedIds.join(', ')}${f.changedCount > f.changedIds.length ? ', …' : ''}`)
+        .join('; ');
+      throw new InputRefused(`consistency check failed for ${operation}: ${what}. Release it as a revision with --revision REASON if this is right`);
+    }
+    const [{ next }] = await log.all<{ next: number }>(`SELECT coalesce(max(release_id), 0) + 1 AS next FROM releases`);
+    await log.run(
+      `INSERT INTO releases VALUES ($id, $operation, CAST($start AS DATE), CAST($as_of AS DATE), $snapshot, now(), $revision, $reason, $figures)`,
+      {
+        id: next,
+        operation,
+        start: result.parameters.operation_start,
+        as_of: result.parameters.as_of,
+        snapshot: result.snapshot,
+        revision: falls.length > 0,
+        reason: revisionReason ?? null,
+        figures: JSON.stringify(result.figures),
+      },
+    );
+    return { releaseId: next, falls };
+  } finally {
+    log.close();
+  }
+}
+
+export async function listReleases(dbPath: string): Promise<ReleaseRow[]> {
+  const log = await openReleaseLog(dbPath);
+  try {
+    return await log.all<ReleaseRow & Record<string, unknown>>(
+      `SELECT release_id, operation, CAST(operation_start AS VARCHAR) AS operation_start, CAST(as_of AS VARCHAR) AS as_of,
+              snapshot_id, CAST(released_at AS VARCHAR) AS released_at, revision, reason
+       FROM releases ORDER BY release_id`,
+    );
+  } finally {
+    log.close();
+  }
+}
+
+async function openReleaseLog(dbPath: string): Promise<Warehouse> {
+  const log = await Warehouse.open(releasesPath(dbPath), { lockWaitMs: 60_000 });
+  await log.run(sqlFile('publish/releases.sql'));
+  return log;
+}
+
+async function fallsSince(reader: Warehouse, released: Figures, now: Figures, releasedSnapshot: string): Promise<Fall[]> {
+  const falls: Fall[] = [];
+  // Snapshot ids end in -load<N>: the records loaded since are those of loads after N.
+  const lastLoad = Number(/-load(\d+)$/.exec(releasedSnapshot)?.[1] ?? 0);
+  for (const [figure, table] of Object.entries(CUMULATIVE_FIGURES) as [keyof Figures, TableName][]) {
+    const before = released[figure] as number;
+    const after = now[figure] as number;
+    if (typeof before !== 'number' || typeof after !== 'number' || after >= before) continue;
+    const key = quoteIdent(EXPORT_TABLES[table].key);
+    const rows = await reader.all<{ id: string; total: number }>(
+      `SELECT ${key} AS id, count(*) OVER () AS total FROM (SELECT DISTINCT ${key} FROM history.${quoteIdent(table)} WHERE load_id > $last_load)
+       ORDER BY id LIMIT 20`,
+      { last_load: lastLoad },
+    );
+    falls.push({ figure, released: before, now: after, changedIds: rows.map((r) => r.id), changedCount: rows[0]?.total ?? 0 });
+  }
+  return falls;
+}
