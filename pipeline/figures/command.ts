@@ -1,12 +1,12 @@
 // The `metrics` command's face: checks the dates, reads the configuration, picks the operation, reads the newest
 // published snapshot and prints the figures as the JSON of cli.md or as a table.
-import { configPath, loadConfig, operationContaining, type Operation } from '../config.ts';
-import { isIsoDate } from '../dates.ts';
+import { configPath, loadConfig } from '../config.ts';
 import { UsageError } from '../errors.ts';
 import { openLatestSnapshot } from '../warehouse/snapshots.ts';
 import { computeFigures } from './figures.ts';
 import { figureParameters } from './parameters.ts';
 import { metricsJson, metricsTable } from './report.ts';
+import { checkedDate, operationWindow } from './window.ts';
 
 export interface MetricsCommandOptions {
   dbPath: string;
@@ -26,14 +26,13 @@ export async function runMetrics(options: MetricsCommandOptions): Promise<void> 
   const asOf = checkedDate('--as-of', options.asOf);
   if (options.revision !== undefined && !options.release) throw new UsageError('--revision goes with --release');
   const config = loadConfig(configPath(options.configPath));
-  const { operation, operationStart } = operationWindow(config.file, config.operations, asOf, options.operationStart);
+  const { operation, operationStart, key: operationKey } = operationWindow(config.file, config.operations, asOf, options.operationStart);
 
   const reader = await openLatestSnapshot(options.dbPath, 'metrics');
   try {
     const result = await computeFigures(reader.warehouse, figureParameters(config, asOf, operationStart), reader.snapshotId);
     if (options.release) {
       const { releaseFigures } = await import('../publish/releases.ts');
-      const operationKey = operation?.id ?? `start:${operationStart}`;
       const { releaseId, falls } = await releaseFigures(options.dbPath, reader.warehouse, result, operationKey, options.revision);
       const note = falls.length > 0 ? ` as a revision (${falls.map((f) => f.figure).join(', ')} fell): ${options.revision}` : '';
       process.stderr.write(`released ${operationKey} as of ${asOf} from snapshot ${reader.snapshotId} (release ${releaseId})${note}\n`);
@@ -45,28 +44,4 @@ export async function runMetrics(options: MetricsCommandOptions): Promise<void> 
   } finally {
     reader.warehouse.close();
   }
-}
-
-/** The operation window S..D: S from --operation-start, else from the configured operation containing D. */
-function operationWindow(
-  configFile: string,
-  operations: Operation[],
-  asOf: string,
-  startOption: string | undefined,
-): { operation?: Operation; operationStart: string } {
-  if (startOption !== undefined) {
-    const operationStart = checkedDate('--operation-start', startOption);
-    if (operationStart > asOf) throw new UsageError(`--operation-start ${operationStart} is after --as-of ${asOf}`);
-    return { operationStart };
-  }
-  const operation = operationContaining(operations, asOf);
-  if (!operation) {
-    throw new UsageError(`${configFile}: no configured operation contains ${asOf}; add one under operations or give --operation-start`);
-  }
-  return { operation, operationStart: operation.start };
-}
-
-function checkedDate(option: string, value: string): string {
-  if (!isIsoDate(value)) throw new UsageError(`${option} '${value}' is not a date YYYY-MM-DD`);
-  return value;
 }

@@ -2,6 +2,7 @@
 // bulletins. Each release records its figures in <db>.releases.duckdb; a new release of the same operation whose
 // cumulative figure is below the last released value stops (exit 1) naming the figure, both values and the records
 // loaded since that changed it, unless it is released explicitly as a revision (recorded as such, with a reason).
+import { existsSync } from 'node:fs';
 import { InputRefused } from '../errors.ts';
 import type { Figures, FiguresResult } from '../figures/figures.ts';
 import { sqlFile } from '../paths.ts';
@@ -70,9 +71,7 @@ export async function releaseFigures(
     );
     const falls = last ? await fallsSince(reader, JSON.parse(last.figures) as Figures, result.figures, last.snapshot_id) : [];
     if (falls.length > 0 && revisionReason === undefined) {
-      const what = falls
-        .map((f) => `${f.figure} fell from ${f.released} (released as of ${last!.as_of}) to ${f.now}; ${f.changedCount} ${f.changedCount === 1 ? 'record' : 'records'} loaded since: ${f.changedIds.join(', ')}${f.changedCount > f.changedIds.length ? ', …' : ''}`)
-        .join('; ');
+      const what = describeFalls(falls, last!.as_of);
       throw new InputRefused(`consistency check failed for ${operation}: ${what}. Release it as a revision with --revision REASON if this is right`);
     }
     const [{ next }] = await log.all<{ next: number }>(`SELECT coalesce(max(release_id), 0) + 1 AS next FROM releases`);
@@ -93,6 +92,52 @@ export async function releaseFigures(
   } finally {
     log.close();
   }
+}
+
+/**
+ * The guard alone, recording nothing: throws InputRefused when a cumulative figure is below the one last released
+ * for the operation as of D or earlier. For a bulletin printed before it is released (bulletin render).
+ */
+export async function checkAgainstReleases(dbPath: string, reader: Warehouse, result: FiguresResult, operation: string): Promise<void> {
+  const last = await lastRelease(dbPath, operation, result.parameters.as_of, true);
+  if (!last) return;
+  const falls = await fallsSince(reader, last.figures, result.figures, last.snapshot_id);
+  if (falls.length > 0) {
+    throw new InputRefused(
+      `consistency check failed for ${operation}: ${describeFalls(falls, last.as_of)}. Release the figures as a revision with \`bulletin metrics --release --revision REASON\` if this is right`,
+    );
+  }
+}
+
+export interface PastRelease {
+  release_id: number;
+  as_of: string;
+  snapshot_id: string;
+  released_at: string;
+  figures: Figures;
+}
+
+/** The newest release of the operation as of before D (or on D too, with `orOn`); null when none, or no release log. */
+export async function lastRelease(dbPath: string, operation: string, asOf: string, orOn = false): Promise<PastRelease | null> {
+  if (!existsSync(releasesPath(dbPath))) return null;
+  const log = await openReleaseLog(dbPath);
+  try {
+    const [row] = await log.all<{ release_id: number; as_of: string; snapshot_id: string; released_at: string; figures: string }>(
+      `SELECT release_id, CAST(as_of AS VARCHAR) AS as_of, snapshot_id, CAST(released_at AS VARCHAR) AS released_at, CAST(figures AS VARCHAR) AS figures
+       FROM releases WHERE operation = $operation AND (as_of < CAST($as_of AS DATE) OR ($or_on AND as_of = CAST($as_of AS DATE)))
+       ORDER BY as_of DESC, release_id DESC LIMIT 1`,
+      { operation, as_of: asOf, or_on: orOn },
+    );
+    return row ? { ...row, figures: JSON.parse(row.figures) as Figures } : null;
+  } finally {
+    log.close();
+  }
+}
+
+function describeFalls(falls: Fall[], releasedAsOf: string): string {
+  return falls
+    .map((f) => `${f.figure} fell from ${f.released} (released as of ${releasedAsOf}) to ${f.now}; ${f.changedCount} ${f.changedCount === 1 ? 'record' : 'records'} loaded since: ${f.changedIds.join(', ')}${f.changedCount > f.changedIds.length ? ', …' : ''}`)
+    .join('; ');
 }
 
 export async function listReleases(dbPath: string): Promise<ReleaseRow[]> {

@@ -1,0 +1,45 @@
+// The personal values of the conformance sample (names and identity numbers of the persons export) and finders
+// for them in bytes or text, shared by every test that asserts an output holds none of them.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import iconv from 'iconv-lite';
+import { conformanceDir } from './helpers.ts';
+
+export const personsFile = join(conformanceDir, 'batch1', 'persons-registry-2021-08.csv');
+export const piiSamples = (JSON.parse(readFileSync(join(conformanceDir, 'expected.json'), 'utf8')) as { pii_samples: string[] }).pii_samples;
+
+/** The batch1 persons export (GB18030, Chinese headers, no quoting): person_id, 姓名 and 身份证号 of every record. */
+function personsInput(): { id: string; name: string; idNumber: string }[] {
+  const text = iconv.decode(readFileSync(personsFile), 'gb18030');
+  const [header, ...records] = text.split(/\r?\n/).filter((l) => l !== '');
+  const cols = header!.split(',');
+  const [iId, iName, iNumber] = ['人员编号', '姓名', '身份证号'].map((c) => cols.indexOf(c));
+  if (![iId, iName, iNumber].every((i) => i! >= 0)) throw new Error(`unexpected header in ${personsFile}: ${header}`);
+  return records.map((r) => {
+    const f = r.split(',');
+    return { id: f[iId!]!, name: f[iName!]!, idNumber: f[iNumber!]! };
+  });
+}
+
+export const input = personsInput();
+export const idNumbers = [...new Set([...piiSamples, ...input.map((p) => p.idNumber.trim()).filter((n) => n !== '')])];
+export const names = [...new Set(input.map((p) => p.name.trim()).filter((n) => n !== ''))];
+
+/** Every personal value found in `bytes`: identity numbers as ASCII digits, names as UTF-8 and as GB18030. */
+export function personalValuesIn(bytes: Buffer): string[] {
+  const found: string[] = [];
+  const digits = new Set(bytes.toString('latin1').match(/\d{15,}/g) ?? []);
+  const wanted = new Set(idNumbers);
+  for (const run of digits) for (let i = 0; i + 18 <= run.length; i++) if (wanted.has(run.slice(i, i + 18))) found.push(run.slice(i, i + 18));
+  for (const name of names) {
+    if (bytes.includes(Buffer.from(name, 'utf8'))) found.push(`${name} (UTF-8)`);
+    if (bytes.includes(iconv.encode(name, 'gb18030'))) found.push(`${name} (GB18030)`);
+  }
+  return [...new Set(found)];
+}
+
+/** Every personal value found in the text of `s`. */
+export function personalValuesInText(s: string): string[] {
+  return [...idNumbers, ...names].filter((v) => s.includes(v));
+}
+
