@@ -1,0 +1,451 @@
+// The PDF printer of the render stage: one headless Chromium (puppeteer-core) for every PDF of a run.
+//
+// Hardened, because a bulletin's HTML holds data from outside:
+//   - JavaScript is off before any content is set (puppeteer's own calls still work: they run over CDP);
+//   - no network: every request but data: is refused three times over: puppeteer's request interception (which
+//     records it), CDP Network.setBlockedURLs, and the launch flag --host-resolver-rules="MAP * ~NOTFOUND", which
+//     resolves no name and no address at all, so what escapes DevTools (<link rel=prefetch>, preconnect, DNS
+//     prefetch, the header and footer) connects nowhere either. Every attempt is listed in the result;
+//   - a page that navigates away from its content (a meta refresh) is refused, and links other than http(s):,
+//     mailto: and #fragment (javascript:, file:, data:) are dropped so the PDF holds no such link;
+//   - each page has a deadline (PrinterOptions.timeoutMs, else BULLETIN_PAGE_TIMEOUT_MS, else 30 s);
+//   - the browser runs in a fresh user-data dir under TMPDIR, in its own process group; it is closed and the dir
+//     removed on every path: success, error, deadline, and SIGINT/SIGTERM/SIGHUP or process.exit() meanwhile
+//     (puppeteer's own signal handlers are off: they would exit without removing the dir).
+//
+// Header and footer: Chromium prints them inside the page margins, so the caller's stylesheet must leave room with
+// its @page margin: at least 15 mm at the top and the bottom (templates/styles/print.css has 20 mm and 18 mm).
+// Without an @page margin, 15 mm all round is used. They are set in Noto Sans CJK SC at 8.5 px.
+//
+// Output is written atomically (temporary file in the target folder, then rename) and only when the page had text
+// and the result is a PDF of at least one page.
+import { accessSync, constants, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
+import puppeteer, { type Browser, type CDPSession, type HTTPRequest, type Page } from 'puppeteer-core';
+import { oneLine, UsageError } from '../errors.ts';
+import { checkCjkFonts } from './fonts.ts';
+import { writeFileAtomically } from './output.ts';
+
+export interface PrintJob {
+  /** The whole document; its stylesheet sets @page size and margins (leave >= 15 mm top and bottom). */
+  html: string;
+  outFile: string;
+  /** Plain text (HTML-escaped here), e.g. the bulletin's title and as-of date; printed at the top of every page. */
+  headerText: string;
+  /** Plain text with {page} and {pages}, e.g. `Page {page} of {pages}`, `第 {page} 页，共 {pages} 页`. */
+  footerText: string;
+}
+
+export interface PrintResult {
+  /** Size of the PDF written. */
+  bytes: number;
+  /** Pages of the PDF written. */
+  pages: number;
+  /** The URL of every request the page attempted, all refused (anything but data:), in order, once each. */
+  refusedRequests: string[];
+  /** Link targets dropped before printing (schemes other than http, https, mailto, or a #fragment). */
+  droppedLinks: string[];
+}
+
+export interface Printer {
+  print(job: PrintJob): Promise<PrintResult>;
+  /** Closes the browser and removes its user-data dir; safe to call twice. */
+  close(): Promise<void>;
+  /** The browser's temporary user-data dir (its path is on every Chromium process's command line). */
+  readonly userDataDir: string;
+  /** The browser's process id (leader of its process group). */
+  readonly pid: number | undefined;
+  readonly timeoutMs: number;
+}
+
+export interface PrinterOptions {
+  /** Deadline of each page; default BULLETIN_PAGE_TIMEOUT_MS, else 30 s. */
+  timeoutMs?: number;
+  /** Environment for CHROME_PATH, BULLETIN_PAGE_TIMEOUT_MS and the font check; default process.env. */
+  env?: NodeJS.ProcessEnv;
+}
+
+export const DEFAULT_PAGE_TIMEOUT_MS = 30_000;
+const LAUNCH_TIMEOUT_MS = 60_000;
+const CLOSE_TIMEOUT_MS = 5_000;
+
+export const CHROME_CANDIDATES: readonly string[] = [
+  '/usr/bin/chromium',
+  '/usr/bin/chromium-browser',
+  '/usr/bin/google-chrome',
+  '/usr/bin/google-chrome-stable',
+  '/usr/lib/chromium/chromium',
+  '/snap/bin/chromium',
+  '/usr/local/bin/chromium',
+  '/opt/google/chrome/chrome',
+  '/Applications/Chromium.app/Contents/MacOS/Chromium',
+  '/Applications/Google Chrome.app/Contents/MacOS/Google Chrome',
+];
+const CHROME_NAMES = ['chromium', 'chromium-browser', 'google-chrome', 'google-chrome-stable'];
+const INSTALL_HINT = 'install it with `apt-get install -y chromium` or set CHROME_PATH';
+
+const CHROME_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--no-default-browser-check',
+  '--disable-dev-shm-usage',
+  '--disable-extensions',
+  '--disable-breakpad',
+  '--disable-crash-reporter',
+  '--disable-domain-reliability',
+  '--dns-prefetch-disable',
+  '--font-render-hinting=none',
+  '--mute-audio',
+  // No host name and no address resolves: nothing can connect anywhere, whatever escapes DevTools.
+  '--host-resolver-rules=MAP * ~NOTFOUND',
+];
+
+const DEFAULT_FONT_FAMILIES = {
+  standard: 'Noto Serif CJK SC',
+  serif: 'Noto Serif CJK SC',
+  sansSerif: 'Noto Sans CJK SC',
+  fixed: 'Noto Sans Mono CJK SC',
+  cursive: 'Noto Serif CJK SC',
+  fantasy: 'Noto Serif CJK SC',
+  math: 'Noto Serif CJK SC',
+};
+
+const BLOCKED_URL_PATTERNS = ['http://*', 'https://*', 'ws://*', 'wss://*', 'ftp://*', 'file://*', 'blob:*', 'filesystem:*'];
+
+/** The Chromium to use: CHROME_PATH, else the first executable of the usual paths and of PATH. */
+export function findChrome(env: NodeJS.ProcessEnv = process.env, candidates: readonly string[] = CHROME_CANDIDATES): string {
+  const configured = env.CHROME_PATH?.trim();
+  if (configured) {
+    if (isExecutableFile(configured)) return configured;
+    throw new UsageError(`Chromium not found: CHROME_PATH=${configured} is not an executable file; ${INSTALL_HINT}`);
+  }
+  const onPath = (env.PATH ?? '').split(delimiter).filter(Boolean).flatMap((dir) => CHROME_NAMES.map((name) => join(dir, name)));
+  const found = [...candidates, ...onPath].find(isExecutableFile);
+  if (!found) throw new UsageError(`Chromium not found: ${INSTALL_HINT}`);
+  return found;
+}
+
+function isExecutableFile(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK);
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** The deadline of one page: the option, else BULLETIN_PAGE_TIMEOUT_MS, else 30 s. */
+export function pageTimeoutMs(env: NodeJS.ProcessEnv = process.env, explicit?: number): number {
+  if (explicit !== undefined) {
+    if (!Number.isFinite(explicit) || explicit <= 0) throw new UsageError(`page timeout ${explicit} is not a positive number of milliseconds`);
+    return explicit;
+  }
+  const text = env.BULLETIN_PAGE_TIMEOUT_MS?.trim();
+  if (!text) return DEFAULT_PAGE_TIMEOUT_MS;
+  if (!/^\d+$/.test(text) || Number(text) <= 0) throw new UsageError(`BULLETIN_PAGE_TIMEOUT_MS: '${text}' is not a positive whole number of milliseconds`);
+  return Number(text);
+}
+
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+}
+
+const MARGIN_STYLE =
+  "width:100%;box-sizing:border-box;padding:0 12mm;font-family:'Noto Sans CJK SC',sans-serif;font-size:8.5px;line-height:1.3;color:#444;text-align:center;white-space:nowrap;overflow:hidden;text-overflow:ellipsis;-webkit-print-color-adjust:exact;";
+
+/** Chromium's headerTemplate for a plain-text header. */
+export function headerTemplate(text: string): string {
+  return `<div style="${MARGIN_STYLE}padding-top:7mm;">${escapeHtml(oneLineText(text))}</div>`;
+}
+
+/** Chromium's footerTemplate for a plain-text footer with {page} and {pages}. */
+export function footerTemplate(text: string): string {
+  const html = escapeHtml(oneLineText(text))
+    .replaceAll('{pages}', '<span class="totalPages"></span>')
+    .replaceAll('{page}', '<span class="pageNumber"></span>');
+  return `<div style="${MARGIN_STYLE}padding-bottom:7mm;">${html}</div>`;
+}
+
+const oneLineText = (text: string): string => text.replace(/\s+/g, ' ').trim();
+
+/** Pages of a PDF as Chromium (Skia) writes it: one uncompressed `/Type /Page` dictionary per page. */
+export function pdfPageCount(pdf: Uint8Array): number {
+  return Buffer.from(pdf).toString('latin1').match(/\/Type\s*\/Page(?![A-Za-z])/g)?.length ?? 0;
+}
+
+/** Launches one browser, hands a Printer to fn, and always closes it (and removes its user-data dir). */
+export async function withPrinter<T>(fn: (printer: Printer) => Promise<T>, options: PrinterOptions = {}): Promise<T> {
+  const printer = await openPrinter(options);
+  try {
+    return await fn(printer);
+  } finally {
+    await printer.close();
+  }
+}
+
+/** Launches the browser. The caller must close() the Printer; prefer withPrinter. */
+export async function openPrinter(options: PrinterOptions = {}): Promise<Printer> {
+  const env = options.env ?? process.env;
+  const timeoutMs = pageTimeoutMs(env, options.timeoutMs);
+  const executablePath = findChrome(env);
+  checkCjkFonts(env);
+  const userDataDir = mkdtempSync(join(tmpdir(), 'bulletin-chromium-'));
+  const guard = new ProcessGuard(userDataDir);
+  let browser: Browser;
+  try {
+    browser = await puppeteer.launch({
+      executablePath,
+      headless: true,
+      pipe: true,
+      userDataDir,
+      args: CHROME_ARGS,
+      timeout: LAUNCH_TIMEOUT_MS,
+      protocolTimeout: Math.max(timeoutMs, LAUNCH_TIMEOUT_MS),
+      handleSIGINT: false,
+      handleSIGTERM: false,
+      handleSIGHUP: false,
+      env: { ...env },
+    });
+  } catch (error) {
+    guard.release();
+    throw new Error(`Chromium (${executablePath}) did not start: ${(error as Error).message.split('\n')[0]}`);
+  }
+  guard.watch(browser);
+  return new ChromiumPrinter(browser, guard, timeoutMs);
+}
+
+/**
+ * Makes sure no Chromium process and no user-data dir outlive the command: on a signal or process.exit() while the
+ * browser runs, its process group is killed and the dir removed synchronously.
+ */
+class ProcessGuard {
+  #pid: number | undefined;
+  #exited = true;
+  #active = true;
+  readonly #signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
+  constructor(readonly userDataDir: string) {
+    process.on('exit', this.#onExit);
+    for (const signal of this.#signals) process.on(signal, this.#onSignal);
+  }
+
+  get pid(): number | undefined {
+    return this.#pid;
+  }
+
+  watch(browser: Browser): void {
+    const child = browser.process();
+    this.#pid = child?.pid;
+    this.#exited = !child || child.exitCode !== null || child.signalCode !== null;
+    child?.once('exit', () => (this.#exited = true));
+  }
+
+  get running(): boolean {
+    return !this.#exited;
+  }
+
+  /** SIGKILL to the browser's process group (puppeteer starts it detached, as a group leader). */
+  kill(): void {
+    if (this.#pid === undefined || this.#exited) return;
+    try {
+      process.kill(-this.#pid, 'SIGKILL');
+    } catch {
+      try {
+        process.kill(this.#pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+  }
+
+  removeDir(): void {
+    try {
+      rmSync(this.userDataDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 });
+    } catch {
+      // best effort: a process killed a moment ago may still write into it
+    }
+  }
+
+  /** The browser is closed: stop guarding, remove the dir. */
+  release(): void {
+    if (!this.#active) return;
+    this.#active = false;
+    process.off('exit', this.#onExit);
+    for (const signal of this.#signals) process.off(signal, this.#onSignal);
+    this.removeDir();
+  }
+
+  readonly #onExit = (): void => {
+    this.kill();
+    this.removeDir();
+  };
+
+  readonly #onSignal = (signal: NodeJS.Signals): void => {
+    this.kill();
+    this.release();
+    // Without another listener, die of the signal as if none of ours had been installed.
+    if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+  };
+}
+
+class ChromiumPrinter implements Printer {
+  #closing: Promise<void> | undefined;
+
+  constructor(
+    readonly browser: Browser,
+    readonly guard: ProcessGuard,
+    readonly timeoutMs: number,
+  ) {}
+
+  get userDataDir(): string {
+    return this.guard.userDataDir;
+  }
+
+  get pid(): number | undefined {
+    return this.guard.pid;
+  }
+
+  close(): Promise<void> {
+    this.#closing ??= this.#close();
+    return this.#closing;
+  }
+
+  async #close(): Promise<void> {
+    try {
+      await withDeadline(this.browser.close(), CLOSE_TIMEOUT_MS, 'closing Chromium');
+    } catch {
+      // killed below
+    }
+    if (this.guard.running) {
+      this.guard.kill();
+      const child = this.browser.process();
+      if (child && child.exitCode === null && child.signalCode === null) {
+        await withDeadline(new Promise((done) => child.once('exit', done)), CLOSE_TIMEOUT_MS, 'killing Chromium').catch(() => undefined);
+      }
+    }
+    this.guard.release();
+  }
+
+  async print(job: PrintJob): Promise<PrintResult> {
+    if (this.#closing) throw new Error(`${job.outFile}: the printer is closed`);
+    const state: JobState = { expired: false, page: undefined, refused: new Set(), droppedLinks: [], navigatedTo: undefined };
+    const work = this.#print(job, state);
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        state.expired = true;
+        reject(new Error(`${job.outFile}: printing did not finish within ${this.timeoutMs} ms (BULLETIN_PAGE_TIMEOUT_MS); nothing written`));
+      }, this.timeoutMs);
+    });
+    try {
+      return await Promise.race([work, deadline]);
+    } catch (error) {
+      work.catch(() => undefined);
+      // Own errors name the file already; Chromium's and puppeteer's get it, on one line.
+      if (error instanceof Error && error.message.startsWith(`${job.outFile}: `)) throw error;
+      throw new Error(`${job.outFile}: printing failed: ${oneLine(error)}`, { cause: error });
+    } finally {
+      clearTimeout(timer);
+      const page = state.page;
+      if (page && !page.isClosed()) await withDeadline(page.close(), CLOSE_TIMEOUT_MS, 'closing the page').catch(() => undefined);
+    }
+  }
+
+  async #print(job: PrintJob, state: JobState): Promise<PrintResult> {
+    const page = await this.browser.newPage();
+    state.page = page;
+    if (state.expired) throw new Error('expired');
+    page.setDefaultTimeout(this.timeoutMs);
+    page.setDefaultNavigationTimeout(this.timeoutMs);
+    await page.setJavaScriptEnabled(false);
+    const cdp: CDPSession = await page.createCDPSession();
+    // Text in no font-family, or in a generic one, is set in Noto CJK too.
+    await cdp.send('Page.setFontFamilies', { fontFamilies: DEFAULT_FONT_FAMILIES });
+
+    // Second layer, and the record of every attempt, also of those that never reach the interception.
+    cdp.on('Network.requestWillBeSent', (event) => {
+      if (!event.request.url.startsWith('data:')) state.refused.add(event.request.url);
+    });
+    await cdp.send('Network.enable');
+    await cdp.send('Network.setBlockedURLs', { urls: BLOCKED_URL_PATTERNS });
+
+    await page.setRequestInterception(true);
+    page.on('request', (request: HTTPRequest) => {
+      const url = request.url();
+      if (url.startsWith('data:')) {
+        void request.continue().catch(() => undefined);
+        return;
+      }
+      state.refused.add(url);
+      if (request.isNavigationRequest() && request.frame() === page.mainFrame() && state.navigatedTo === undefined) state.navigatedTo = url;
+      void request.abort('blockedbyclient').catch(() => undefined);
+    });
+
+    await page.setContent(job.html, { waitUntil: 'load', timeout: this.timeoutMs });
+    page.on('framenavigated', (frame) => {
+      if (frame === page.mainFrame() && state.navigatedTo === undefined) state.navigatedTo = frame.url() || 'about:blank';
+    });
+    const text = await page.evaluate(async () => {
+      await document.fonts.ready;
+      return document.body?.innerText ?? '';
+    });
+    if (text.trim() === '') throw new Error(`${job.outFile}: the page has no text; nothing printed`);
+    state.droppedLinks.push(
+      ...(await page.evaluate(() => {
+        const dropped: string[] = [];
+        // Links only (HTML and SVG <a>, <area>): what a PDF viewer could follow.
+        for (const element of Array.from(document.querySelectorAll('a, area'))) {
+          for (const name of ['href', 'xlink:href']) {
+            const target = element.getAttribute(name);
+            if (target === null || /^\s*(https?:|mailto:|#)/i.test(target)) continue;
+            dropped.push(target);
+            element.removeAttribute(name);
+          }
+        }
+        return dropped;
+      })),
+    );
+
+    const pdf = await page.pdf({
+      format: 'A4',
+      printBackground: true,
+      preferCSSPageSize: true,
+      displayHeaderFooter: true,
+      headerTemplate: headerTemplate(job.headerText),
+      footerTemplate: footerTemplate(job.footerText),
+      // Used only where the stylesheet has no @page margin.
+      margin: { top: '15mm', bottom: '15mm', left: '15mm', right: '15mm' },
+      timeout: this.timeoutMs,
+    });
+    if (state.navigatedTo !== undefined) throw new Error(`${job.outFile}: the page tried to navigate to ${state.navigatedTo}; nothing printed`);
+    const pages = pdfPageCount(pdf);
+    if (Buffer.from(pdf.subarray(0, 5)).toString('latin1') !== '%PDF-' || pages < 1) throw new Error(`${job.outFile}: Chromium returned no PDF page; nothing written`);
+    // Checked and written in one synchronous step: once the deadline has passed, nothing is written.
+    if (state.expired) throw new Error('expired');
+    writeFileAtomically(job.outFile, pdf);
+    return { bytes: pdf.byteLength, pages, refusedRequests: [...state.refused.values()], droppedLinks: state.droppedLinks };
+  }
+}
+
+interface JobState {
+  expired: boolean;
+  page: Page | undefined;
+  refused: Set<string>;
+  droppedLinks: string[];
+  navigatedTo: string | undefined;
+}
+
+function withDeadline<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    promise,
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${what} took longer than ${ms} ms`)), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}

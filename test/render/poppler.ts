@@ -1,0 +1,34 @@
+// Reading printed PDFs back with poppler (pdftotext, pdfinfo, pdffonts): what a reader of the PDF would get.
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+
+/** The text of a PDF, or of one page of it, laid out as printed. */
+export const pdftotext = (file: string, page?: number): string =>
+  execFileSync('pdftotext', [...(page ? ['-f', String(page), '-l', String(page)] : []), '-layout', file, '-'], { encoding: 'utf8' });
+
+export const pageCount = (file: string): number => Number(/Pages:\s+(\d+)/.exec(execFileSync('pdfinfo', [file], { encoding: 'utf8' }))![1]);
+
+/** Whitespace-free text, so words a PDF line break or a table column split still match. */
+export const squeeze = (s: string): string => s.replace(/\s+/g, '');
+
+/** pdffonts rows: name, type and whether embedded. */
+export function pdffonts(file: string): { name: string; type: string; embedded: boolean }[] {
+  const lines = execFileSync('pdffonts', [file], { encoding: 'utf8' }).split('\n').slice(2).filter(Boolean);
+  return lines.map((line) => {
+    const cells = line.trim().split(/\s+/);
+    // name type… encoding emb sub uni object ID: emb is the 5th cell from the end, the type between name and encoding.
+    return { name: cells[0], type: cells.slice(1, -6).join(' '), embedded: cells[cells.length - 5] === 'yes' };
+  });
+}
+
+/**
+ * The fonts a PDF really uses. Chromium (Skia) embeds the CFF-based Noto CJK fonts as Type 3 fonts, which pdffonts
+ * lists as "[none]"; their name is in their /FontDescriptor. So: every /BaseFont and every /FontName of the file
+ * (Skia writes font dictionaries uncompressed), without the subset tag.
+ */
+export function fontNames(file: string): string[] {
+  const raw = readFileSync(file).toString('latin1');
+  return [...raw.matchAll(/\/(?:BaseFont|FontName)\s*\/([^\s/<>[\]()]+)/g)].map((m) => m[1].replace(/^[A-Z]{6}\+/, ''));
+}
+
+export const NOTO_CJK = /^Noto(Sans|Serif)(Mono)?CJK/i;
