@@ -90,6 +90,28 @@ function buildProgram(): Command {
       else for (const r of rows) process.stdout.write(`${r.release_id}\t${r.operation}\t${r.as_of}\t${r.snapshot_id}\t${r.released_at}${r.revision ? `\trevision: ${r.reason}` : ''}\n`);
     });
 
+  program
+    .command('render')
+    .description('write the bulletin PDF, its HTML twin, chart SVGs and figures file as of a date, per language')
+    .requiredOption('--as-of <date>', 'the bulletin date D, YYYY-MM-DD, inclusive (China Standard Time)')
+    .option('--operation-start <date>', 'first day S of the operation window (default: start of the configured operation containing D)')
+    .option('--lang <lang>', 'en, zh or all', 'all')
+    .option('--template <name>', 'press (public monthly bulletin) or briefing (internal leadership briefing)', 'press')
+    .option('--out <dir>', 'output folder (default: reports/<operation>/<as-of>/)')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  bulletin render --as-of 2021-11-30\n  bulletin render --as-of 2021-11-30 --template briefing --lang zh --out /tmp/briefing',
+    )
+    .action(async (options: { asOf: string; operationStart?: string; lang: string; template: string; out?: string }, command: Command) => {
+      const { renderBulletin } = await import('./render/render.ts');
+      const globals = command.optsWithGlobals() as GlobalOptions;
+      const result = await renderBulletin({ dbPath: globals.db ?? defaultWarehousePath, configPath: globals.config, ...options });
+      for (const file of result.files) process.stdout.write(`${file.pdf}\n`);
+      process.stderr.write(
+        `rendered ${result.template} of ${result.operation} as of ${result.asOf} from snapshot ${result.snapshot}: ${result.files.length} PDF${result.files.length === 1 ? '' : 's'} in ${result.outDir}\n`,
+      );
+    });
+
   // Subcommands inherit the error handling and the one-line error output.
   for (const sub of program.commands) sub.exitOverride().configureOutput(program.configureOutput());
   return program;

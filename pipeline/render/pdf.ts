@@ -390,10 +390,15 @@ class ChromiumPrinter implements Printer {
     page.on('framenavigated', (frame) => {
       if (frame === page.mainFrame() && state.navigatedTo === undefined) state.navigatedTo = frame.url() || 'about:blank';
     });
-    const text = await page.evaluate(async () => {
+    const { text, refresh } = await page.evaluate(async () => {
       await document.fonts.ready;
-      return document.body?.innerText ?? '';
+      // With JavaScript off, a meta refresh is the one way a page can navigate; its timer may fire only after the
+      // PDF is printed, so it is looked for rather than waited for.
+      const meta = Array.from(document.querySelectorAll('meta[http-equiv]')).find((m) => m.getAttribute('http-equiv')!.trim().toLowerCase() === 'refresh');
+      return { text: document.body?.innerText ?? '', refresh: meta ? (meta.getAttribute('content') ?? '') : null };
     });
+    if (refresh !== null && state.navigatedTo === undefined) state.navigatedTo = refresh.replace(/^\s*\d*\s*[;,]?\s*(url\s*=\s*)?/i, '').replace(/^['"]|['"]$/g, '') || 'itself (meta refresh)';
+    if (state.navigatedTo !== undefined) throw new Error(`${job.outFile}: the page tried to navigate to ${state.navigatedTo}; nothing printed`);
     if (text.trim() === '') throw new Error(`${job.outFile}: the page has no text; nothing printed`);
     state.droppedLinks.push(
       ...(await page.evaluate(() => {

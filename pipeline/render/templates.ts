@@ -62,18 +62,23 @@ const COMPILE_OPTIONS: CompileOptions = {
 
 /** Fills the template with the context; returns the HTML and the figures it printed through the helpers. */
 export function fillTemplate(name: string, language: Language, context: object): { html: string; printed: PrintedFigure[] } {
-  const hb = bulletinHandlebars();
   const sources = templateSources(name, language);
-  for (const [partial, source] of Object.entries(sources.partials)) {
-    hb.registerPartial(partial, partial === 'print-css' ? source : hb.compile(source, COMPILE_OPTIONS));
+  return fillSource(sources.main, sources.partials, context, `templates/bulletins/${name}.${language}.hbs`);
+}
+
+/** Fills a template source with the bulletins' helpers, partials and strictness; `where` names it in an error. */
+export function fillSource(source: string, partials: Record<string, string>, context: object, where: string): { html: string; printed: PrintedFigure[] } {
+  const hb = bulletinHandlebars();
+  for (const [partial, text] of Object.entries(partials)) {
+    hb.registerPartial(partial, partial === 'print-css' ? text : hb.compile(text, COMPILE_OPTIONS));
   }
-  const template = hb.compile(sources.main, COMPILE_OPTIONS);
+  const template = hb.compile(source, COMPILE_OPTIONS);
   const printed: PrintedFigure[] = [];
   try {
     return { html: template(context, { data: { printed } }), printed };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    throw new Error(`templates/bulletins/${name}.${language}.hbs: ${message.split('\n')[0]}`);
+    throw new Error(`${where}: ${message.split('\n')[0]}`);
   }
 }
 

@@ -32,3 +32,25 @@ export function fontNames(file: string): string[] {
 }
 
 export const NOTO_CJK = /^Noto(Sans|Serif)(Mono)?CJK/i;
+
+/** The words an SVG prints, entities decoded. */
+function svgTexts(svg: string): string[] {
+  const decode = (s: string) => s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&amp;/g, '&');
+  return [...svg.matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((m) => decode(m[1]).trim()).filter(Boolean);
+}
+
+/**
+ * The charts (SVG by name) that no single page of a PDF (its pages' squeezed text) carries whole: every word of the
+ * chart on that page. Each chart is expected once. Rotated axis titles come out of pdftotext backwards ("dohteM"),
+ * so a word read backwards counts.
+ */
+export function chartsNotWhole(charts: Record<string, string>, pages: string[]): string[] {
+  const faults: string[] = [];
+  for (const [id, svg] of Object.entries(charts)) {
+    const words = svgTexts(svg).map(squeeze).filter((w) => w.length >= 3);
+    const missingOn = pages.map((page) => words.filter((w) => !page.includes(w) && !page.includes([...w].reverse().join(''))));
+    const best = missingOn.reduce((a, b) => (b.length < a.length ? b : a), words);
+    if (best.length > 0) faults.push(`${id} (no page has all its words; the best lacks ${best.slice(0, 3).join(', ')})`);
+  }
+  return faults;
+}

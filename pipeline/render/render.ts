@@ -1,0 +1,222 @@
+// `bulletin render`: one bulletin (template) as of D, in each language asked for.
+//
+//   1. the window, the template's audience and the languages; Chromium and the CJK fonts looked for first
+//   2. figures on the newest snapshot; for a public bulletin, the consistency guard against released figures
+//   3. for the briefing: the previous release, the same day a year earlier, the data-quality annex
+//   4. per language: charts (pipeline/charts), context, template (strict Handlebars)
+//   5. one browser prints every PDF; beside each: its HTML twin, its chart SVGs and its figures file
+// Files are written atomically, the PDF last, so a PDF on disk always has its figures file beside it.
+import { join } from 'node:path';
+import { subYears } from 'date-fns';
+import { CHART_IDS, renderCharts } from '../charts/charts.ts';
+import { configPath, loadConfig, operationContaining, type Config } from '../config.ts';
+import { isLastDayOfYear } from '../dates.ts';
+import { UsageError } from '../errors.ts';
+import { FIGURE_IDS, computeFigures, type Figures, type FiguresResult } from '../figures/figures.ts';
+import { figureParameters } from '../figures/parameters.ts';
+import { checkedDate, operationWindow } from '../figures/window.ts';
+import { LANGUAGES, type Language } from '../labels.ts';
+import { sqlFile } from '../paths.ts';
+import { checkAgainstReleases, lastRelease } from '../publish/releases.ts';
+import type { Warehouse } from '../warehouse/warehouse.ts';
+import { openLatestSnapshot } from '../warehouse/snapshots.ts';
+import { templateContext, type BulletinFacts, type Comparison, type DataQuality } from './context.ts';
+import { readEditorial } from './editorial.ts';
+import { formatDate, type PrintedFigure } from './helpers.ts';
+import { writeFileAtomically } from './output.ts';
+import { checkCjkFonts } from './fonts.ts';
+import { findChrome, withPrinter } from './pdf.ts';
+import { bulletinKind, fillTemplate } from './templates.ts';
+
+export interface RenderOptions {
+  dbPath: string;
+  configPath?: string;
+  asOf: string;
+  operationStart?: string;
+  /** en, zh or all (default). */
+  lang?: string;
+  /** A name of templates/bulletins/bulletins.yaml; default press. */
+  template?: string;
+  /** Default reports/<operation>/<as-of>/ under the working directory. */
+  out?: string;
+  /** Clock of the figures file's rendered_at; BULLETIN_NOW, else now. */
+  now?: Date;
+}
+
+export interface RenderedFile {
+  language: Language;
+  pdf: string;
+  html: string;
+  figures: string;
+  charts: string[];
+  pages?: number;
+  bytes: number;
+}
+
+export interface RenderResult {
+  template: string;
+  operation: string;
+  asOf: string;
+  snapshot: string;
+  outDir: string;
+  files: RenderedFile[];
+}
+
+export async function renderBulletin(options: RenderOptions): Promise<RenderResult> {
+  // 1.
+  const asOf = checkedDate('--as-of', options.asOf);
+  const languages = languagesOf(options.lang ?? 'all');
+  const templateName = options.template ?? 'press';
+  const kind = bulletinKind(templateName);
+  const config = loadConfig(configPath(options.configPath));
+  const window = operationWindow(config.file, config.operations, asOf, options.operationStart);
+  const editorial = readEditorial(asOf, languages);
+  // Before any figure is computed: a machine that cannot print says so first.
+  findChrome();
+  checkCjkFonts();
+  const outDir = options.out ?? join('reports', window.key.replace(':', '-'), asOf);
+  const threshold = config.publication.smallCountThreshold[kind.audience];
+
+  // 2. and 3.
+  const reader = await openLatestSnapshot(options.dbPath, `render ${templateName}`);
+  let result: FiguresResult;
+  let comparison: Comparison = { previous: null, lastYear: null };
+  let quality: DataQuality;
+  try {
+    result = await computeFigures(reader.warehouse, figureParameters(config, asOf, window.operationStart), reader.snapshotId);
+    if (kind.audience === 'public') await checkAgainstReleases(options.dbPath, reader.warehouse, result, window.key);
+    if (kind.audience === 'internal') comparison = await comparisons(options.dbPath, reader.warehouse, config, window.key, result);
+    quality = await dataQuality(reader.warehouse, reader.snapshotId);
+  } finally {
+    reader.warehouse.close();
+  }
+
+  // 4.
+  const partialYear = isLastDayOfYear(asOf) ? null : asOf.slice(0, 4);
+  const pages: { language: Language; html: string; printed: PrintedFigure[]; charts: Record<string, string>; facts: BulletinFacts }[] = [];
+  for (const language of languages) {
+    const charts = await renderCharts(result.figures, { language, smallCountThreshold: threshold, asOf, operationStart: window.operationStart, partialYear });
+    const facts: BulletinFacts = {
+      template: templateName,
+      audience: kind.audience,
+      title: kind[language].title,
+      operationName: window.operation ? (language === 'zh' ? window.operation.nameZh : window.operation.nameEn) : window.key,
+      asOf,
+      operationStart: window.operationStart,
+      partialYear,
+      since: {
+        cases_solved_since: config.trends.casesSolvedSince,
+        suspects_arrested_since: config.trends.suspectsArrestedSince,
+        alerts_released: config.trends.alertPlatformSince,
+        alerts_recovered: config.trends.alertPlatformSince,
+        alert_recovery_rate: config.trends.alertPlatformSince,
+        dna_recoveries_since: config.trends.dnaSystemSince,
+      },
+      figures: result.figures,
+      smallCountThreshold: threshold,
+      comparison,
+      quality,
+      notableCases: editorial[language],
+      charts,
+    };
+    const { context, printed: tablePrinted } = templateContext(facts, language);
+    const { html, printed } = fillTemplate(templateName, language, context);
+    pages.push({ language, html, printed: [...printed, ...tablePrinted], charts, facts });
+  }
+
+  // 5.
+  const files: RenderedFile[] = [];
+  const renderedAt = (options.now ?? clock()).toISOString();
+  await withPrinter(async (printer) => {
+    for (const page of pages) {
+      const stem = join(outDir, `${templateName}.${page.language}`);
+      const chartFiles = Object.entries(page.charts).map(([id, svg]) => {
+        const file = join(outDir, 'charts', `${templateName}.${page.language}.${id}.svg`);
+        writeFileAtomically(file, svg);
+        return file;
+      });
+      writeFileAtomically(`${stem}.html`, page.html);
+      const words = kind[page.language];
+      const header = words.header.replace('{operation}', page.facts.operationName).replace('{date}', formatDate(asOf, page.language));
+      // The PDF's figures file is written first; a PDF on disk is complete and has its figures file.
+      const figuresFile = `${stem}.figures.json`;
+      const pdfFile = `${stem}.pdf`;
+      writeFileAtomically(figuresFile, JSON.stringify(figuresDocument(templateName, page.language, window.key, result, page.facts, page.printed, renderedAt), null, 2) + '\n');
+      const printedPdf = await printer.print({ html: page.html, outFile: pdfFile, headerText: header, footerText: words.footer });
+      files.push({ language: page.language, pdf: pdfFile, html: `${stem}.html`, figures: figuresFile, charts: chartFiles, bytes: printedPdf.bytes });
+    }
+  });
+  return { template: templateName, operation: window.key, asOf, snapshot: result.snapshot, outDir, files };
+}
+
+function languagesOf(lang: string): Language[] {
+  if (lang === 'all') return [...LANGUAGES];
+  if ((LANGUAGES as readonly string[]).includes(lang)) return [lang as Language];
+  throw new UsageError(`--lang '${lang}' is not one of en, zh, all`);
+}
+
+function clock(): Date {
+  const now = process.env.BULLETIN_NOW ? new Date(process.env.BULLETIN_NOW) : new Date();
+  if (Number.isNaN(now.getTime())) throw new UsageError(`BULLETIN_NOW: '${process.env.BULLETIN_NOW}' is not an ISO timestamp`);
+  return now;
+}
+
+/** The previous release of the operation and the same day a year earlier (in the operation containing it). */
+async function comparisons(dbPath: string, reader: Warehouse, config: Config, operationKey: string, result: FiguresResult): Promise<Comparison> {
+  const asOf = result.parameters.as_of;
+  const previousRelease = await lastRelease(dbPath, operationKey, asOf);
+  const [y, m, d] = asOf.split('-').map(Number);
+  const yearEarlier = subYears(new Date(y, m - 1, d, 12), 1);
+  const lastYearAsOf = `${yearEarlier.getFullYear()}-${String(yearEarlier.getMonth() + 1).padStart(2, '0')}-${String(yearEarlier.getDate()).padStart(2, '0')}`;
+  const lastYearOperation = operationContaining(config.operations, lastYearAsOf);
+  let lastYear: Comparison['lastYear'] = null;
+  if (lastYearOperation) {
+    const earlier = await computeFigures(reader, figureParameters(config, lastYearAsOf, lastYearOperation.start), result.snapshot);
+    lastYear = { asOf: lastYearAsOf, operationStart: lastYearOperation.start, figures: earlier.figures };
+  }
+  return { previous: previousRelease ? { asOf: previousRelease.as_of, figures: previousRelease.figures } : null, lastYear };
+}
+
+async function dataQuality(reader: Warehouse, snapshot: string): Promise<DataQuality> {
+  return {
+    snapshot,
+    files: (await reader.all(sqlFile('render/files_loaded.sql'))) as DataQuality['files'],
+    reasons: (await reader.all(sqlFile('render/quarantine_reasons.sql'))) as DataQuality['reasons'],
+  };
+}
+
+/** The figures file: every figure as computed, as printed (each place and form), and where it came from. */
+function figuresDocument(
+  template: string,
+  language: Language,
+  operation: string,
+  result: FiguresResult,
+  facts: BulletinFacts,
+  printed: PrintedFigure[],
+  renderedAt: string,
+) {
+  const figures = Object.fromEntries(
+    FIGURE_IDS.map((id) => [
+      id,
+      {
+        computed: result.figures[id as keyof Figures],
+        printed: printed.filter((p) => p.figure === id).map(({ key, printed: text, rule }) => ({ ...(key !== undefined ? { key } : {}), printed: text, rule })),
+        provenance: result.provenance[id],
+      },
+    ]),
+  );
+  return {
+    template,
+    language,
+    audience: facts.audience,
+    operation,
+    as_of: result.parameters.as_of,
+    operation_start: result.parameters.operation_start,
+    partial_year: facts.partialYear,
+    snapshot: result.snapshot,
+    rendered_at: renderedAt,
+    small_count_threshold: facts.smallCountThreshold,
+    charts: CHART_IDS,
+    figures,
+  };
+}
