@@ -6,6 +6,7 @@
 //   4. per language: charts (pipeline/charts), context, template (strict Handlebars)
 //   5. one browser prints every PDF; beside each: its HTML twin, its chart SVGs and its figures file
 // Files are written atomically, the PDF last, so a PDF on disk always has its figures file beside it.
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { subYears } from 'date-fns';
 import { CHART_IDS, renderCharts } from '../charts/charts.ts';
@@ -142,7 +143,11 @@ export async function renderBulletin(options: RenderOptions): Promise<RenderResu
       const figuresFile = `${stem}.figures.json`;
       const pdfFile = `${stem}.pdf`;
       writeFileAtomically(figuresFile, JSON.stringify(figuresDocument(templateName, page.language, window.key, result, page.facts, page.printed, renderedAt), null, 2) + '\n');
-      const printedPdf = await printer.print({ html: page.html, outFile: pdfFile, headerText: header, footerText: words.footer });
+      // A figures file without its PDF would pass for a bulletin that was never printed.
+      const printedPdf = await printer.print({ html: page.html, outFile: pdfFile, headerText: header, footerText: words.footer }).catch((error: unknown) => {
+        rmSync(figuresFile, { force: true });
+        throw error;
+      });
       files.push({ language: page.language, pdf: pdfFile, html: `${stem}.html`, figures: figuresFile, charts: chartFiles, bytes: printedPdf.bytes });
     }
   });

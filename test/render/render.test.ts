@@ -210,6 +210,7 @@ describe('bulletin render', () => {
     expect(failed.stderr.trim().split('\n')).toHaveLength(1);
     expect(failed.stderr).toMatch(/^bulletin: /);
     expect(existsSync(join(tmp.dir, 'failed', 'press.en.pdf'))).toBe(false);
+    expect(existsSync(join(tmp.dir, 'failed', 'press.en.figures.json'))).toBe(false);
     // Chromium's user-data dir was under TMPDIR: no process names it any more, and it is gone.
     const ps = spawnSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' }).stdout;
     expect(ps.split('\n').filter((line) => line.includes(scratch))).toEqual([]);
