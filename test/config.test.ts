@@ -23,6 +23,11 @@ function valid() {
       alert_platform_since: '2016-05-15',
     } as Record<string, unknown>,
     publication: { small_count_threshold: { public: 5, internal: 0 } as Record<string, unknown> },
+    jobs: [
+      { name: 'ingest', kind: 'ingest', cron: '*/15 * * * *' },
+      { name: 'monthly', kind: 'monthly', cron: '0 8 1 * *', to: ['press', 'extra@reunion.example'] },
+    ] as Record<string, unknown>[],
+    mail: { lists: { press: ['a@reunion.example', 'extra@reunion.example'] }, attempts: 3 } as Record<string, unknown>,
   };
 }
 
@@ -48,6 +53,22 @@ describe('parseConfig', () => {
       alertPlatformSince: '2016-05-15',
     });
     expect(config.publication.smallCountThreshold).toEqual({ public: 5, internal: 0 });
+    expect(config.jobs).toEqual([
+      { name: 'ingest', kind: 'ingest', cron: '*/15 * * * *', to: [], template: '', lang: 'all' },
+      // List names expanded, each address once.
+      { name: 'monthly', kind: 'monthly', cron: '0 8 1 * *', to: ['a@reunion.example', 'extra@reunion.example'], template: 'press', lang: 'all' },
+    ]);
+    expect(config.mail).toEqual({ lists: { press: ['a@reunion.example', 'extra@reunion.example'] }, attempts: 3, retryDelaySeconds: 30, maxRetryDelaySeconds: 900 });
+    expect(config.inbox).toEqual({ dir: 'data/inbox', settleSeconds: 60 });
+  });
+
+  it('jobs, inbox and mail are optional', () => {
+    const raw: Record<string, unknown> = valid();
+    delete raw.jobs;
+    delete raw.mail;
+    const config = parseConfig(raw, FILE);
+    expect(config.jobs).toEqual([]);
+    expect(config.mail.attempts).toBe(5);
   });
 
   const cases: [string, (c: ReturnType<typeof valid>) => void, string][] = [
@@ -63,12 +84,19 @@ describe('parseConfig', () => {
     ['a year that is no year', (c) => (c.trends.first_year = '2012x'), 'trends.first_year: not a year'],
     ['no operation', (c) => (c.operations = []), 'operations: no operation'],
     ['an empty name', (c) => (c.operations[0].name_en = ' '), 'operations[0].name_en: empty'],
+    ['a cron expression croner refuses', (c) => (c.jobs[0].cron = '61 * * * *'), 'jobs[0].cron: not a cron expression'],
+    ['an unknown job kind', (c) => (c.jobs[0].kind = 'backup'), 'jobs[0].kind: not one of ingest, monthly, briefing'],
+    ['a bulletin job without recipients', (c) => delete c.jobs[1].to, 'jobs[1].to: missing'],
+    ['a recipient that is neither address nor list', (c) => (c.jobs[1].to = ['presss']), "jobs[1].to[0]: 'presss' is neither an address nor a list of mail.lists"],
+    ['a bad address in a list', (c) => ((c.mail.lists as Record<string, string[]>).press = ['not-an-address']), 'mail.lists.press[0]: not an e-mail address'],
+    ['a repeated job name', (c) => (c.jobs[1].name = 'ingest'), "jobs[1].name: 'ingest' is also jobs[0]"],
+    ['no attempt at all', (c) => (c.mail.attempts = 0), 'mail.attempts: below 1'],
   ];
   for (const [what, spoil, message] of cases) {
     it(`names the file and key path of ${what}`, () => {
       const raw = valid();
       spoil(raw);
-      expect(messageOf(raw)).toBe(`${FILE}: ${message}`);
+      expect(messageOf(raw).startsWith(`${FILE}: ${message}`), messageOf(raw)).toBe(true);
     });
   }
 
