@@ -112,6 +112,98 @@ function buildProgram(): Command {
       );
     });
 
+  program
+    .command('deliver')
+    .description('mail a bulletin (rendered first unless already rendered from the newest snapshot) to each recipient once')
+    .requiredOption('--as-of <date>', 'the bulletin date D, YYYY-MM-DD, inclusive (China Standard Time)')
+    .option('--operation-start <date>', 'first day S of the operation window (default: start of the configured operation containing D)')
+    .option('--template <name>', 'press or briefing', 'press')
+    .option('--lang <lang>', 'en, zh or all (one mail with both PDFs)', 'all')
+    .requiredOption('--to <recipients...>', 'e-mail addresses and/or list names of mail.lists in the configuration')
+    .option('--out <dir>', 'where the bulletin is (or is rendered) (default: reports/<operation>/<as-of>/)')
+    .option('--retry-uncertain', 'send again, with the same Message-ID, where an earlier attempt may have been delivered')
+    .addHelpText(
+      'after',
+      '\nSMTP server from BULLETIN_SMTP_URL (smtp://user:pass@host:587, smtps://user:pass@host:465), sender from BULLETIN_MAIL_FROM.\n' +
+        '\nExamples:\n  bulletin deliver --as-of 2021-11-30 --to press\n  bulletin deliver --as-of 2021-11-30 --template briefing --lang zh --to chief@example.org deputy@example.org',
+    )
+    .action(async (options: { asOf: string; operationStart?: string; template: string; lang: string; to: string[]; out?: string; retryUncertain?: boolean }, command: Command) => {
+      const { deliverBulletin, deliveryFailure } = await import('./deliver/deliver.ts');
+      const globals = command.optsWithGlobals() as GlobalOptions;
+      const result = await deliverBulletin({
+        dbPath: globals.db ?? defaultWarehousePath,
+        configPath: globals.config,
+        ...options,
+        log: (line) => process.stderr.write(`${line}\n`),
+      });
+      for (const r of result.recipients) process.stdout.write(`${r.outcome}\t${r.recipient}\t${r.messageId}\t${r.code ?? ''}\t${r.response}\n`);
+      const failure = deliveryFailure(result);
+      if (failure) throw failure;
+    });
+
+  program
+    .command('deliveries')
+    .description('show the delivery log: each recipient\'s state and every sending attempt')
+    .option('--bulletin <id>', 'only this bulletin, e.g. reunion-2021/press/2021-11-30/en+zh')
+    .option('--json', 'print one JSON object {deliveries, attempts}')
+    .addHelpText('after', '\nExample:\n  bulletin deliveries --bulletin reunion-2021/press/2021-11-30/en+zh')
+    .action(async (options: { bulletin?: string; json?: boolean }, command: Command) => {
+      const { readDeliveryLog } = await import('./deliver/deliveries.ts');
+      const globals = command.optsWithGlobals() as GlobalOptions;
+      const logged = await readDeliveryLog(globals.db ?? defaultWarehousePath, options.bulletin);
+      if (options.json) {
+        process.stdout.write(JSON.stringify(logged, null, 2) + '\n');
+        return;
+      }
+      process.stdout.write('bulletin\trecipient\tstate\tupdated (China time)\tSMTP answer\tMessage-ID\n');
+      for (const d of logged.deliveries) process.stdout.write(`${d.bulletin}\t${d.recipient}\t${d.state}\t${d.updated_at}\t${d.smtp_code ?? ''} ${d.smtp_response ?? ''}\t${d.message_id}\n`);
+      process.stdout.write('\nattempts:\nstarted (China time)\tbulletin\trecipient\t#\toutcome\tSMTP answer\n');
+      for (const a of logged.attempts) process.stdout.write(`${a.started_at}\t${a.bulletin}\t${a.recipient}\t${a.attempt}\t${a.outcome ?? 'cut short'}\t${a.smtp_code ?? ''} ${a.response ?? ''}\n`);
+    });
+
+  program
+    .command('schedule')
+    .description('run the scheduled jobs of the configuration until SIGTERM (one scheduler per warehouse)')
+    .addHelpText('after', '\nExample:\n  bulletin schedule        # as a service: see README, "Running the scheduler"')
+    .action(async (_options: unknown, command: Command) => {
+      const [{ runScheduler }, { configPath, loadConfig }] = await Promise.all([import('./schedule/scheduler.ts'), import('./config.ts')]);
+      const globals = command.optsWithGlobals() as GlobalOptions;
+      const config = loadConfig(configPath(globals.config));
+      await runScheduler({ dbPath: globals.db ?? defaultWarehousePath, configPath: globals.config, config });
+    });
+
+  program
+    .command('run')
+    .description('run one job of the configuration now')
+    .argument('<job>', 'the job name (bulletin jobs lists them)')
+    .option('--as-of <date>', 'for a monthly or briefing job: the bulletin date (default: as its schedule would, from today)')
+    .addHelpText('after', '\nExamples:\n  bulletin run ingest\n  bulletin run monthly --as-of 2021-11-30')
+    .action(async (name: string, options: { asOf?: string }, command: Command) => {
+      const [{ runJob, jobNamed }, { configPath, loadConfig }] = await Promise.all([import('./schedule/jobs.ts'), import('./config.ts')]);
+      const globals = command.optsWithGlobals() as GlobalOptions;
+      const config = loadConfig(configPath(globals.config));
+      const job = jobNamed(config, name);
+      const result = await runJob(
+        job,
+        { dbPath: globals.db ?? defaultWarehousePath, configPath: globals.config, config, log: (line) => process.stderr.write(`${line}\n`) },
+        { slot: null, trigger: 'manual', asOf: options.asOf },
+      );
+      if (result.outcome !== 'ok') throw new InputRefused(`job ${name}: ${result.error ?? result.outcome}`);
+    });
+
+  program
+    .command('jobs')
+    .description('list the configured jobs, their next run and last outcome')
+    .option('--json', 'print a JSON array')
+    .addHelpText('after', '\nExample:\n  bulletin jobs')
+    .action(async (options: { json?: boolean }, command: Command) => {
+      const [{ listJobs, jobsTable }, { configPath, loadConfig }] = await Promise.all([import('./schedule/list.ts'), import('./config.ts')]);
+      const globals = command.optsWithGlobals() as GlobalOptions;
+      const rows = await listJobs(globals.db ?? defaultWarehousePath, loadConfig(configPath(globals.config)));
+      if (options.json) process.stdout.write(JSON.stringify(rows, null, 2) + '\n');
+      else process.stdout.write(jobsTable(rows));
+    });
+
   // Subcommands inherit the error handling and the one-line error output.
   for (const sub of program.commands) sub.exitOverride().configureOutput(program.configureOutput());
   return program;

@@ -1,9 +1,10 @@
 // Shared test helpers: run the real `bulletin` command and read a real DuckDB file.
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
+import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 
 export const repoRoot = resolve(import.meta.dirname, '..');
 export const bulletinBin = join(repoRoot, 'bin', 'bulletin.js');
@@ -52,4 +53,43 @@ export async function queryDb<T = Record<string, unknown>>(dbPath: string, sql: 
     connection.closeSync();
     instance.closeSync();
   }
+}
+
+export interface RunningCli {
+  child: ChildProcess;
+  stdout: () => string;
+  stderr: () => string;
+  /** Resolves when stdout or stderr (as asked) matches, rejects after `ms` naming what was seen. */
+  waitFor: (pattern: RegExp, ms?: number, stream?: 'stdout' | 'stderr') => Promise<void>;
+  /** Resolves with the exit code (or the signal's name) once the process has ended. */
+  exited: Promise<number | string>;
+}
+
+/** `bulletin ARGS` as a long-running child (e.g. `schedule`), its output collected as it comes. */
+export function startCli(args: string[], env: Record<string, string | undefined> = {}, cwd = repoRoot): RunningCli {
+  const child = spawn(process.execPath, [bulletinBin, ...args], { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (b) => (out += b));
+  child.stderr!.on('data', (b) => (err += b));
+  const exited = new Promise<number | string>((done) => child.on('close', (code, signal) => done(code ?? signal ?? -1)));
+  const waitFor = (pattern: RegExp, ms = 30_000, stream: 'stdout' | 'stderr' = 'stdout') =>
+    new Promise<void>((done, fail) => {
+      const started = Date.now();
+      const check = () => {
+        if (pattern.test(stream === 'stdout' ? out : err)) return done();
+        if (child.exitCode !== null || child.signalCode !== null) return fail(new Error(`exited before ${pattern}: stdout ${out} stderr ${err}`));
+        if (Date.now() - started > ms) return fail(new Error(`no ${pattern} within ${ms} ms: stdout ${out} stderr ${err}`));
+        setTimeout(check, 50);
+      };
+      check();
+    });
+  return { child, stdout: () => out, stderr: () => err, waitFor, exited };
+}
+
+/** The checked-in configuration with some top-level keys replaced, written to `file` (for jobs, inbox, mail). */
+export function writeConfig(file: string, overrides: Record<string, unknown>): string {
+  const base = parseYaml(readFileSync(join(repoRoot, 'config', 'bulletin.yaml'), 'utf8')) as Record<string, unknown>;
+  writeFileSync(file, stringifyYaml({ ...base, ...overrides }));
+  return file;
 }

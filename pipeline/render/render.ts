@@ -75,7 +75,7 @@ export async function renderBulletin(options: RenderOptions): Promise<RenderResu
   // Before any figure is computed: a machine that cannot print says so first.
   findChrome();
   checkCjkFonts();
-  const outDir = options.out ?? join('reports', window.key.replace(':', '-'), asOf);
+  const outDir = options.out ?? defaultOutDir(window.key, asOf);
   const threshold = config.publication.smallCountThreshold[kind.audience];
 
   // 2. and 3.
@@ -154,7 +154,12 @@ export async function renderBulletin(options: RenderOptions): Promise<RenderResu
   return { template: templateName, operation: window.key, asOf, snapshot: result.snapshot, outDir, files };
 }
 
-function languagesOf(lang: string): Language[] {
+/** reports/<operation>/<as-of>/ under the working directory (a window given by its start: start-<date>). */
+export function defaultOutDir(operationKey: string, asOf: string): string {
+  return join('reports', operationKey.replace(':', '-'), asOf);
+}
+
+export function languagesOf(lang: string): Language[] {
   if (lang === 'all') return [...LANGUAGES];
   if ((LANGUAGES as readonly string[]).includes(lang)) return [lang as Language];
   throw new UsageError(`--lang '${lang}' is not one of en, zh, all`);

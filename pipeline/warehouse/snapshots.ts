@@ -15,6 +15,12 @@ export function snapshotsDir(dbPath: string): string {
   return `${dbPath}.snapshots`;
 }
 
+/** The id of the newest published snapshot, without opening it; null before the first load. */
+export function latestSnapshotId(dbPath: string): string | null {
+  const pointer = join(snapshotsDir(dbPath), 'latest');
+  return existsSync(pointer) ? basename(readFileSync(pointer, 'utf8').trim(), '.duckdb') : null;
+}
+
 /** True when the newest snapshot does not show the last load, e.g. after a load killed before it published. */
 export async function snapshotIsBehind(warehouse: Warehouse): Promise<boolean> {
   const [{ last }] = await warehouse.all<{ last: number }>(`SELECT coalesce(max(load_id), 0) AS last FROM load_log`);

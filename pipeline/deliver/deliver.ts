@@ -1,0 +1,223 @@
+// `bulletin deliver`: a bulletin mailed to each recipient once.
+//
+//   1. settings first (SMTP URL, sender, recipients): a bad one stops before anything is rendered
+//   2. the bulletin rendered unless the out folder holds it for the newest snapshot (PDF and figures file)
+//   3. per recipient, in order: the delivery log decides, then attempts, each recorded before and after
+//
+// Never twice: a recipient recorded as sent is skipped. The state is 'sending' only while an attempt is under way;
+// found on a later run, it means the process died during an attempt, which may have been accepted: the delivery
+// is reported uncertain and sent again only when asked (--retry-uncertain), with the same Message-ID. An attempt
+// whose whole message went out without an answer is uncertain too. A temporary failure (nothing accepted) leaves
+// 'retrying' and is retried after a backoff, also by a later run; a permanent one is not retried in the run.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { configPath, expandRecipients, loadConfig } from '../config.ts';
+import { InputRefused } from '../errors.ts';
+import { checkedDate, operationWindow } from '../figures/window.ts';
+import type { Language } from '../labels.ts';
+import { defaultOutDir, languagesOf, renderBulletin } from '../render/render.ts';
+import { bulletinKind } from '../render/templates.ts';
+import { latestSnapshotId } from '../warehouse/snapshots.ts';
+import { deliveryOf, finishAttempt, recordState, startAttempt } from './deliveries.ts';
+import { bulletinFileStem, composeMail, messageIdFor, type RenderedLanguage } from './message.ts';
+import { createMailer, describeSmtp, smtpSettings, type SendOutcome } from './smtp.ts';
+
+export interface DeliverOptions {
+  dbPath: string;
+  configPath?: string;
+  asOf: string;
+  operationStart?: string;
+  template?: string;
+  lang?: string;
+  /** Addresses and list names of mail.lists. */
+  to: string[];
+  out?: string;
+  /** Send again, with the same Message-ID, to recipients whose delivery is uncertain. */
+  retryUncertain?: boolean;
+  /** Aborted: no new attempt starts, a backoff wait ends (the scheduler's SIGTERM). */
+  signal?: AbortSignal;
+  /** A line for people (stderr). */
+  log?: (line: string) => void;
+  env?: NodeJS.ProcessEnv;
+}
+
+export type RecipientOutcome = 'sent' | 'already sent' | 'failed' | 'uncertain' | 'stopped';
+
+export interface RecipientResult {
+  recipient: string;
+  outcome: RecipientOutcome;
+  messageId: string;
+  attempts: number;
+  code: number | null;
+  response: string;
+}
+
+export interface DeliverResult {
+  bulletin: string;
+  snapshot: string;
+  rendered: boolean;
+  pdfs: string[];
+  recipients: RecipientResult[];
+}
+
+export async function deliverBulletin(options: DeliverOptions): Promise<DeliverResult> {
+  const env = options.env ?? process.env;
+  const log = options.log ?? (() => undefined);
+  // 1.
+  const asOf = checkedDate('--as-of', options.asOf);
+  const templateName = options.template ?? 'press';
+  const kind = bulletinKind(templateName);
+  const languages = languagesOf(options.lang ?? 'all');
+  const config = loadConfig(configPath(options.configPath));
+  const window = operationWindow(config.file, config.operations, asOf, options.operationStart);
+  const smtp = smtpSettings(env);
+  const recipients = expandRecipients(options.to, config.mail.lists, `mail.lists of ${config.file}`);
+  const bulletin = `${window.key}/${templateName}/${asOf}/${languages.join('+')}`;
+  const outDir = options.out ?? defaultOutDir(window.key, asOf);
+
+  // 2.
+  const snapshot = latestSnapshotId(options.dbPath);
+  let rendered = false;
+  let files = renderedFor(outDir, templateName, languages, snapshot);
+  if (!files) {
+    const result = await renderBulletin({ dbPath: options.dbPath, configPath: options.configPath, asOf, operationStart: options.operationStart, lang: options.lang, template: templateName, out: outDir });
+    rendered = true;
+    files = result.files.map((f) => ({ language: f.language, pdf: f.pdf, figuresFile: f.figures }));
+  }
+  const usedSnapshot = (JSON.parse(readFileSync(files[0].figuresFile, 'utf8')) as { snapshot: string }).snapshot;
+  const mail = composeMail(kind, bulletinFileStem(window.key, templateName, asOf), files);
+  const attachments = mail.attachments.map(({ filename, sha256 }) => ({ filename, sha256 }));
+  log(`${rendered ? 'rendered' : 'already rendered'} ${bulletin} from snapshot ${usedSnapshot}; mailing ${recipients.length} recipient(s) through ${describeSmtp(smtp)}`);
+
+  // 3.
+  const mailer = createMailer(smtp);
+  const results: RecipientResult[] = [];
+  try {
+    for (const recipient of recipients) {
+      const messageId = messageIdFor(bulletin, recipient, smtp.from);
+      const record = { bulletin, recipient, messageId, snapshot: usedSnapshot, attachments };
+      const previous = await deliveryOf(options.dbPath, bulletin, recipient);
+      // The Message-ID of the first attempt stays, whatever may have changed since.
+      record.messageId = previous?.message_id ?? messageId;
+      if (previous?.state === 'sent') {
+        results.push({ recipient, outcome: 'already sent', messageId: record.messageId, attempts: 0, code: previous.smtp_code, response: `sent ${previous.updated_at}` });
+        continue;
+      }
+      if (previous?.state === 'sending') {
+        // The process died during an attempt: it may have been accepted.
+        await recordState(options.dbPath, record, 'uncertain', { code: null, response: 'the sending process ended during an attempt' });
+      }
+      if ((previous?.state === 'sending' || previous?.state === 'uncertain') && !options.retryUncertain) {
+        results.push({
+          recipient,
+          outcome: 'uncertain',
+          messageId: record.messageId,
+          attempts: 0,
+          code: previous.smtp_code,
+          response: `an earlier attempt may have been delivered (${previous.state === 'sending' ? 'the sending process ended during it' : previous.smtp_response}); send again with --retry-uncertain`,
+        });
+        continue;
+      }
+      if (options.signal?.aborted) {
+        results.push({ recipient, outcome: 'stopped', messageId: record.messageId, attempts: 0, code: null, response: 'stopped before sending' });
+        continue;
+      }
+      results.push(await sendWithRetries(options, config.mail, mailer, record, mail, log));
+    }
+  } finally {
+    mailer.close();
+  }
+  return { bulletin, snapshot: usedSnapshot, rendered, pdfs: files.map((f) => f.pdf), recipients: results };
+}
+
+/** The PDFs and figures files of every language, when all were rendered from `snapshot`; else null. */
+function renderedFor(outDir: string, template: string, languages: Language[], snapshot: string | null): RenderedLanguage[] | null {
+  if (snapshot === null) return null;
+  const files = languages.map((language) => ({ language, pdf: join(outDir, `${template}.${language}.pdf`), figuresFile: join(outDir, `${template}.${language}.figures.json`) }));
+  for (const file of files) {
+    if (!existsSync(file.pdf) || !existsSync(file.figuresFile)) return null;
+    try {
+      if ((JSON.parse(readFileSync(file.figuresFile, 'utf8')) as { snapshot?: string }).snapshot !== snapshot) return null;
+    } catch {
+      return null;
+    }
+  }
+  return files;
+}
+
+async function sendWithRetries(
+  options: DeliverOptions,
+  retry: { attempts: number; retryDelaySeconds: number; maxRetryDelaySeconds: number },
+  mailer: ReturnType<typeof createMailer>,
+  record: { bulletin: string; recipient: string; messageId: string; snapshot: string; attachments: unknown },
+  mail: ReturnType<typeof composeMail>,
+  log: (line: string) => void,
+): Promise<RecipientResult> {
+  const { dbPath } = options;
+  let delaySeconds = retry.retryDelaySeconds;
+  let last: SendOutcome | undefined;
+  for (let attempt = 1; attempt <= retry.attempts; attempt++) {
+    // Recorded before: a crash from here until the answer is recorded leaves 'sending', read later as uncertain.
+    await recordState(dbPath, record, 'sending');
+    const number = await startAttempt(dbPath, record.bulletin, record.recipient, record.messageId);
+    last = await mailer.send(
+      {
+        messageId: record.messageId,
+        to: record.recipient,
+        subject: mail.subject,
+        text: mail.text,
+        attachments: mail.attachments.map(({ filename, content, contentType }) => ({ filename, content, contentType })),
+      },
+      options.signal,
+    );
+    const outcome = last.kind === 'accepted' ? 'accepted' : last.kind;
+    await finishAttempt(dbPath, record.bulletin, record.recipient, number, { code: last.code, response: last.response, outcome });
+    const answer = { code: last.code, response: last.response };
+    if (last.kind === 'accepted') {
+      await recordState(dbPath, record, 'sent', answer);
+      return { recipient: record.recipient, outcome: 'sent', messageId: record.messageId, attempts: attempt, code: last.code, response: last.response };
+    }
+    if (last.kind === 'uncertain') {
+      await recordState(dbPath, record, 'uncertain', answer);
+      return { recipient: record.recipient, outcome: 'uncertain', messageId: record.messageId, attempts: attempt, code: last.code, response: `${last.response} (the message may have been delivered; not retried)` };
+    }
+    if (last.kind === 'permanent') {
+      await recordState(dbPath, record, 'failed', answer);
+      return { recipient: record.recipient, outcome: 'failed', messageId: record.messageId, attempts: attempt, code: last.code, response: `${last.response} (permanent, not retried)` };
+    }
+    // Temporary: nothing was accepted; safe to try again, now or in a later run.
+    await recordState(dbPath, record, 'retrying', answer);
+    if (attempt === retry.attempts) break;
+    log(`${record.recipient}: ${last.response}; retrying in ${delaySeconds} s (attempt ${attempt + 1} of ${retry.attempts})`);
+    if (!(await pause(delaySeconds * 1000, options.signal))) {
+      return { recipient: record.recipient, outcome: 'stopped', messageId: record.messageId, attempts: attempt, code: last.code, response: `${last.response} (stopped before retrying)` };
+    }
+    delaySeconds = Math.min(delaySeconds * 2, retry.maxRetryDelaySeconds);
+  }
+  await recordState(dbPath, record, 'failed', { code: last!.code, response: last!.response });
+  return { recipient: record.recipient, outcome: 'failed', messageId: record.messageId, attempts: retry.attempts, code: last!.code, response: `${last!.response} (temporary; gave up after ${retry.attempts} attempts)` };
+}
+
+/** Waits; false when the signal ended the wait. */
+function pause(ms: number, signal?: AbortSignal): Promise<boolean> {
+  return new Promise((done) => {
+    if (signal?.aborted) return done(false);
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      done(true);
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      done(false);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/** One line for a failed run: the recipients not delivered, each with the server's answer. */
+export function deliveryFailure(result: DeliverResult): InputRefused | null {
+  const bad = result.recipients.filter((r) => r.outcome === 'failed' || r.outcome === 'uncertain' || r.outcome === 'stopped');
+  if (bad.length === 0) return null;
+  const each = bad.map((r) => `${r.recipient}: ${r.outcome}: ${r.code ?? ''}${r.code ? ' ' : ''}${r.response}`);
+  return new InputRefused(bad.length === 1 ? `deliver ${result.bulletin}: ${each[0]}` : `deliver ${result.bulletin}: ${bad.length} of ${result.recipients.length} recipients not delivered: ${each.join('; ')}`);
+}

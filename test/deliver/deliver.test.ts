@@ -1,0 +1,191 @@
+// `bulletin deliver` end to end: the conformance sample in a real warehouse, the bulletin rendered by real Chromium,
+// mailed through a real SMTP server on 127.0.0.1 whose answers each test programs; `bulletin deliveries` and the
+// delivery log read back. Never twice: a second run, retries, a dropped connection after DATA, kill -9 mid-run.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deliveriesPath } from '../../pipeline/deliver/deliveries.ts';
+import { conformanceDir, queryDb, runCli, startCli, tempDir, writeConfig } from '../helpers.ts';
+import { jobLogPath } from '../../pipeline/schedule/runs.ts';
+import { parseMail, startSmtpServer, type TestSmtpServer } from './smtp-server.ts';
+
+const expected = JSON.parse(readFileSync(join(conformanceDir, 'expected.json'), 'utf8'));
+const AS_OF = expected.final.as_of as string; // 2021-11-30
+const BULLETIN = `reunion-2021/press/${AS_OF}/en+zh`;
+
+describe('bulletin deliver', () => {
+  let tmp: { dir: string; cleanup: () => void };
+  let server: TestSmtpServer;
+  let db: string;
+  let out: string;
+  let env: Record<string, string>;
+
+  beforeAll(async () => {
+    tmp = tempDir('bulletin-deliver-');
+    db = join(tmp.dir, 'warehouse.duckdb');
+    out = join(tmp.dir, 'out');
+    const loaded = await runCli(['load', '--db', db, join(conformanceDir, 'batch1'), join(conformanceDir, 'batch2')]);
+    expect(loaded.code, loaded.stderr).toBe(0);
+    server = await startSmtpServer();
+    const config = writeConfig(join(tmp.dir, 'bulletin.yaml'), {
+      jobs: [],
+      mail: { lists: { press: ['press1@reunion.example', 'press2@reunion.example'] }, attempts: 3, retry_delay_seconds: 0.05, max_retry_delay_seconds: 0.2 },
+    });
+    env = { ...server.env(), BULLETIN_CONFIG: config, BULLETIN_DB: db, BULLETIN_EDITORIAL_DIR: join(tmp.dir, 'no-editorial') };
+  }, 120_000);
+  afterAll(async () => {
+    await server?.close();
+    tmp?.cleanup();
+  });
+
+  const deliver = (to: string[], extra: string[] = [], more: Record<string, string> = {}) =>
+    runCli(['deliver', '--as-of', AS_OF, '--out', out, '--to', ...to, ...extra], { ...env, ...more });
+  const messagesTo = (address: string) => server.messages.filter((m) => m.to.includes(address));
+  const receivedBy = (address: string) => server.received.filter((m) => m.to.includes(address));
+  const log = async (recipient: string) => {
+    const [state] = await queryDb<{ state: string; message_id: string }>(deliveriesPath(db), `SELECT state, message_id FROM deliveries WHERE recipient = '${recipient}'`);
+    const attempts = await queryDb<{ outcome: string | null; smtp_code: number | null }>(
+      deliveriesPath(db),
+      `SELECT outcome, smtp_code FROM delivery_attempts WHERE recipient = '${recipient}' ORDER BY attempt`,
+    );
+    return { state: state?.state, messageId: state?.message_id, attempts };
+  };
+
+  it('renders the bulletin and mails it to each recipient of a list once: both PDFs byte-identical, headline figures in the body', async () => {
+    const r = await deliver(['press']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/^rendered reunion-2021\/press\/2021-11-30\/en\+zh from snapshot \S+; mailing 2 recipient\(s\) through smtp:\/\/127\.0\.0\.1:\d+/m);
+    expect(messagesTo('press1@reunion.example')).toHaveLength(1);
+    expect(messagesTo('press2@reunion.example')).toHaveLength(1);
+    const mail = parseMail(messagesTo('press1@reunion.example')[0].raw);
+    expect(mail.attachments.map((a) => a.filename)).toEqual(['reunion-2021-press-2021-11-30.zh.pdf', 'reunion-2021-press-2021-11-30.en.pdf']);
+    expect(mail.attachments[0].content.equals(readFileSync(join(out, 'press.zh.pdf')))).toBe(true);
+    expect(mail.attachments[1].content.equals(readFileSync(join(out, 'press.en.pdf')))).toBe(true);
+    expect(mail.header('subject')).toBe('“团圆”行动通报（截至2021年11月30日） / Bulletin of the “Reunion” operation, as of November 30, 2021');
+    expect(mail.text).toContain(`找回历年失踪被拐儿童${expected.final.metrics.recovered}名`);
+    expect(mail.text).toContain(`recovered ${expected.final.metrics.recovered.toLocaleString('en-US')} missing and abducted children`);
+    // The Message-ID printed, recorded and sent are one, and differ between recipients.
+    const line = r.stdout.split('\n').find((l) => l.includes('press1@reunion.example'))!;
+    const [outcome, , messageId] = line.split('\t');
+    expect(outcome).toBe('sent');
+    expect(mail.header('message-id')).toBe(messageId);
+    expect((await log('press1@reunion.example')).messageId).toBe(messageId);
+    expect(parseMail(messagesTo('press2@reunion.example')[0].raw).header('message-id')).not.toBe(messageId);
+    const shown = await runCli(['deliveries', '--json'], env);
+    const { deliveries, attempts } = JSON.parse(shown.stdout);
+    expect(deliveries.map((d: { recipient: string; state: string }) => `${d.recipient} ${d.state}`).sort()).toEqual(['press1@reunion.example sent', 'press2@reunion.example sent']);
+    expect(attempts).toHaveLength(2);
+    expect(attempts[0]).toMatchObject({ bulletin: BULLETIN, attempt: 1, smtp_code: 250, outcome: 'accepted' });
+  }, 120_000);
+
+  it('a second deliver sends nothing and renders nothing', async () => {
+    const before = server.connections();
+    const r = await deliver(['press']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/^already rendered /m);
+    expect(r.stdout.split('\n').filter(Boolean).map((l) => l.split('\t')[0])).toEqual(['already sent', 'already sent']);
+    expect(server.connections()).toBe(before);
+    expect(messagesTo('press1@reunion.example')).toHaveLength(1);
+  }, 60_000);
+
+  it('a server answering 421 then 250 is retried and delivers once, with the same Message-ID', async () => {
+    server.answer('data', 421, 250);
+    const r = await deliver(['retry@reunion.example']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(messagesTo('retry@reunion.example')).toHaveLength(1);
+    const both = receivedBy('retry@reunion.example').map((m) => parseMail(m.raw).header('message-id'));
+    expect(both).toHaveLength(2);
+    expect(new Set(both).size).toBe(1);
+    expect(await log('retry@reunion.example')).toMatchObject({ state: 'sent', attempts: [{ outcome: 'temporary', smtp_code: 421 }, { outcome: 'accepted', smtp_code: 250 }] });
+  }, 60_000);
+
+  it('a 550 is not retried: exit 1, one line naming the recipient and the answer', async () => {
+    server.answer('rcpt', 550);
+    const r = await deliver(['nobody@reunion.example']);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split('\n').at(-1)).toMatch(/^bulletin: deliver reunion-2021\/press\/2021-11-30\/en\+zh: nobody@reunion\.example: failed: 550 .*permanent, not retried/);
+    expect(server.attempts.filter((a) => a.stage === 'rcpt' && a.answer === '550')).toHaveLength(1);
+    expect(await log('nobody@reunion.example')).toMatchObject({ state: 'failed', attempts: [{ outcome: 'permanent', smtp_code: 550 }] });
+  }, 60_000);
+
+  it('temporary failures until the attempts run out: failed after 3, nothing recorded as sent', async () => {
+    server.answer('connect', 421, 421, 421);
+    const r = await deliver(['busy@reunion.example']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/busy@reunion\.example: failed: 421 .*gave up after 3 attempts/);
+    expect(messagesTo('busy@reunion.example')).toHaveLength(0);
+    expect((await log('busy@reunion.example')).attempts.map((a) => a.outcome)).toEqual(['temporary', 'temporary', 'temporary']);
+  }, 60_000);
+
+  it('a connection dropped after DATA is uncertain: not sent again, unless asked, and then with the same Message-ID', async () => {
+    server.answer('data', 'drop');
+    const first = await deliver(['dropped@reunion.example']);
+    expect(first.code).toBe(1);
+    expect(first.stderr).toMatch(/dropped@reunion\.example: uncertain: .*may have been delivered; not retried/);
+    expect(receivedBy('dropped@reunion.example')).toHaveLength(1);
+    const again = await deliver(['dropped@reunion.example']);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/dropped@reunion\.example: uncertain: .*--retry-uncertain/);
+    expect(receivedBy('dropped@reunion.example')).toHaveLength(1);
+    const asked = await deliver(['dropped@reunion.example'], ['--retry-uncertain']);
+    expect(asked.code, asked.stderr).toBe(0);
+    const ids = receivedBy('dropped@reunion.example').map((m) => parseMail(m.raw).header('message-id'));
+    expect(ids).toHaveLength(2);
+    expect(ids[0]).toBe(ids[1]);
+    expect((await log('dropped@reunion.example')).state).toBe('sent');
+  }, 90_000);
+
+  it('the sender killed with kill -9 mid-run and restarted sends each recipient at most once', async () => {
+    const recipients = Array.from({ length: 6 }, (_, i) => `kill${i}@reunion.example`);
+    // Each message is answered after 400 ms, so the kill lands during or between attempts.
+    server.answer('data', ...recipients.map(() => ({ code: 250, delayMs: 400 })));
+    const first = startCli(['deliver', '--as-of', AS_OF, '--out', out, '--to', ...recipients], env);
+    await server.waitFor(() => receivedBy(recipients[1]).length > 0, 60_000);
+    first.child.kill('SIGKILL');
+    expect(await first.exited).toBe('SIGKILL');
+    const restarted = await deliver(recipients);
+    // At most one message reached the server for every recipient, whatever the answer.
+    for (const r of recipients) expect(receivedBy(r).length, r).toBeLessThanOrEqual(1);
+    // Everyone not reported uncertain got it exactly once; an uncertain one is the attempt the kill cut short.
+    const outcomes = Object.fromEntries(restarted.stdout.split('\n').filter(Boolean).map((l) => [l.split('\t')[1], l.split('\t')[0]]));
+    for (const r of recipients) {
+      if (outcomes[r] === 'uncertain') expect(receivedBy(r).length).toBeLessThanOrEqual(1);
+      else expect(messagesTo(r), `${r}: ${outcomes[r]}`).toHaveLength(1);
+    }
+    expect(Object.values(outcomes).filter((o) => o === 'uncertain').length).toBeLessThanOrEqual(1);
+    expect(restarted.code).toBe(Object.values(outcomes).includes('uncertain') ? 1 : 0);
+  }, 120_000);
+
+  it('without BULLETIN_SMTP_URL it stops before rendering: exit 2, one line', async () => {
+    const fresh = join(tmp.dir, 'fresh-out');
+    const r = await runCli(['deliver', '--as-of', AS_OF, '--out', fresh, '--to', 'x@reunion.example'], { ...env, BULLETIN_SMTP_URL: '' });
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/BULLETIN_SMTP_URL/);
+    expect(existsSync(fresh)).toBe(false);
+    const unknownList = await runCli(['deliver', '--as-of', AS_OF, '--out', fresh, '--to', 'pres'], env);
+    expect(unknownList.code).toBe(2);
+    expect(unknownList.stderr).toMatch(/'pres' is neither an e-mail address nor a list/);
+  }, 60_000);
+
+  it('the scheduler stopped by SIGTERM while a delivery waits to retry: exits 0, the run recorded stopped, nothing sent', async () => {
+    const config = writeConfig(join(tmp.dir, 'schedule.yaml'), {
+      operations: [{ id: 'reunion-now', name_zh: '团圆行动', name_en: 'Reunion', start: '2025-01-01', end: '2027-12-31' }],
+      jobs: [{ name: 'weekly', kind: 'briefing', cron: '*/2 * * * * *', to: ['waiting@reunion.example'] }],
+      mail: { attempts: 5, retry_delay_seconds: 60 },
+    });
+    server.answer('connect', 421, 421, 421);
+    // In its own working directory: the bulletin goes to the default reports/<operation>/<as-of>/ there.
+    const scheduler = startCli(['schedule'], { ...env, BULLETIN_CONFIG: config }, tmp.dir);
+    await scheduler.waitFor(/waiting@reunion\.example: .*retrying in 60 s/, 90_000, 'stderr');
+    const stopping = Date.now();
+    scheduler.child.kill('SIGTERM');
+    expect(await scheduler.exited).toBe(0);
+    expect(Date.now() - stopping).toBeLessThan(10_000);
+    expect(scheduler.stdout()).toMatch(/job weekly \(schedule for [^)]+\): stopped/);
+    const [run] = await queryDb<{ outcome: string }>(jobLogPath(db), `SELECT outcome FROM job_runs WHERE job = 'weekly'`);
+    expect(run.outcome).toBe('stopped');
+    expect((await log('waiting@reunion.example')).state).toBe('retrying');
+    expect(messagesTo('waiting@reunion.example')).toHaveLength(0);
+  }, 150_000);
+});
