@@ -61,8 +61,8 @@ function buildProgram(): Command {
   program
     .command('metrics')
     .description('print the figures of metrics.md as of a date')
-    .requiredOption('--as-of <date>', 'the bulletin date D, YYYY-MM-DD, inclusive (China Standard Time)')
-    .option('--operation-start <date>', 'first day S of the operation window (default: start of the configured operation containing D)')
+    .addOption(asOfOption())
+    .addOption(operationStartOption())
     .option('--json', 'print one JSON object (cli.md) instead of a table')
     .option('--provenance', 'add where each figure comes from: SQL file, its sha256, bound parameters, snapshot')
     .option('--release', 'record the figures as released, after checking no cumulative figure fell since the last release')
@@ -93,10 +93,10 @@ function buildProgram(): Command {
   program
     .command('render')
     .description('write the bulletin PDF, its HTML twin, chart SVGs and figures file as of a date, per language')
-    .requiredOption('--as-of <date>', 'the bulletin date D, YYYY-MM-DD, inclusive (China Standard Time)')
-    .option('--operation-start <date>', 'first day S of the operation window (default: start of the configured operation containing D)')
-    .option('--lang <lang>', 'en, zh or all', 'all')
-    .option('--template <name>', 'press (public monthly bulletin) or briefing (internal leadership briefing)', 'press')
+    .addOption(asOfOption())
+    .addOption(operationStartOption())
+    .addOption(langOption('en, zh or all'))
+    .addOption(templateOption())
     .option('--out <dir>', 'output folder (default: reports/<operation>/<as-of>/)')
     .addHelpText(
       'after',
@@ -115,10 +115,10 @@ function buildProgram(): Command {
   program
     .command('deliver')
     .description('mail a bulletin (rendered first unless already rendered from the newest snapshot) to each recipient once')
-    .requiredOption('--as-of <date>', 'the bulletin date D, YYYY-MM-DD, inclusive (China Standard Time)')
-    .option('--operation-start <date>', 'first day S of the operation window (default: start of the configured operation containing D)')
-    .option('--template <name>', 'press or briefing', 'press')
-    .option('--lang <lang>', 'en, zh or all (one mail with both PDFs)', 'all')
+    .addOption(asOfOption())
+    .addOption(operationStartOption())
+    .addOption(templateOption())
+    .addOption(langOption('en, zh or all (one mail with both PDFs)'))
     .requiredOption('--to <recipients...>', 'e-mail addresses and/or list names of mail.lists in the configuration')
     .option('--out <dir>', 'where the bulletin is (or is rendered) (default: reports/<operation>/<as-of>/)')
     .option('--retry-uncertain', 'send again, with the same Message-ID, where an earlier attempt may have been delivered')
@@ -208,5 +208,12 @@ function buildProgram(): Command {
   for (const sub of program.commands) sub.exitOverride().configureOutput(program.configureOutput());
   return program;
 }
+
+// The options metrics, render and deliver share.
+const asOfOption = () => new Option('--as-of <date>', 'the bulletin date D, YYYY-MM-DD, inclusive (China Standard Time)').makeOptionMandatory();
+const operationStartOption = () =>
+  new Option('--operation-start <date>', 'first day S of the operation window (default: start of the configured operation containing D)');
+const langOption = (description: string) => new Option('--lang <lang>', description).default('all');
+const templateOption = () => new Option('--template <name>', 'press (public monthly bulletin) or briefing (internal leadership briefing)').default('press');
 
 export { UsageError };
