@@ -1,7 +1,7 @@
 // `bulletin deliver` end to end: the conformance sample in a real warehouse, the bulletin rendered by real Chromium,
 // mailed through a real SMTP server on 127.0.0.1 whose answers each test programs; `bulletin deliveries` and the
 // delivery log read back. Never twice: a second run, retries, a dropped connection after DATA, kill -9 mid-run.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deliveriesPath } from '../../pipeline/deliver/deliveries.ts';
@@ -167,6 +167,21 @@ describe('bulletin deliver', () => {
     expect(unknownList.code).toBe(2);
     expect(unknownList.stderr).toMatch(/'pres' is neither an e-mail address nor a list/);
   }, 60_000);
+
+  it('bulletin run monthly --as-of delivers the press bulletin to the job\'s recipients, once', async () => {
+    const config = writeConfig(join(tmp.dir, 'monthly.yaml'), {
+      jobs: [{ name: 'monthly', kind: 'monthly', cron: '0 8 1 * *', to: ['monthly@reunion.example'] }],
+    });
+    const cwd = join(tmp.dir, 'monthly-cwd');
+    mkdirSync(cwd);
+    const first = await runCli(['run', 'monthly', '--as-of', AS_OF], { ...env, BULLETIN_CONFIG: config }, cwd);
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stdout).toMatch(/job monthly \(manual\): ok in [\d.]+ s: reunion-2021\/press\/2021-11-30\/en\+zh: 1 sent, 0 already sent \(rendered\)/);
+    expect(existsSync(join(cwd, 'reports', 'reunion-2021', AS_OF, 'press.zh.pdf'))).toBe(true);
+    const again = await runCli(['run', 'monthly', '--as-of', AS_OF], { ...env, BULLETIN_CONFIG: config }, cwd);
+    expect(again.stdout).toMatch(/0 sent, 1 already sent/);
+    expect(messagesTo('monthly@reunion.example')).toHaveLength(1);
+  }, 90_000);
 
   it('the scheduler stopped by SIGTERM while a delivery waits to retry: exits 0, the run recorded stopped, nothing sent', async () => {
     const config = writeConfig(join(tmp.dir, 'schedule.yaml'), {
