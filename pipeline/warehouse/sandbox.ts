@@ -1,0 +1,508 @@
+// The analysts' sandboxed session on the newest published snapshot (`bulletin sql`, `schema`, the shell): one
+// read-only DuckDB instance with everything that could reach outside the warehouse switched off and the
+// configuration locked, a gate that lets only reads run, a time limit that cancels through the connection's
+// interrupt, and a normalizer that turns DuckDB's values into the one representation of analyst/result.ts.
+//
+//   1. open:   pointer `latest` -> snapshot file -> DuckDBInstance.create(sandbox settings) -> lock_configuration
+//   2. gate:   extractStatements -> exactly one -> prepare -> DuckDB's statement type must be a read
+//   3. run:    bind $params by name -> stream chunks under the time limit -> normalize each value
+import {
+  DuckDBArrayValue,
+  DuckDBBitValue,
+  DuckDBBlobValue,
+  DuckDBDateValue,
+  DuckDBDecimalValue,
+  DuckDBGeometryValue,
+  DuckDBInstance,
+  DuckDBIntervalValue,
+  DuckDBListValue,
+  DuckDBMapValue,
+  DuckDBStructValue,
+  DuckDBTimestampMillisecondsValue,
+  DuckDBTimestampNanosecondsValue,
+  DuckDBTimestampSecondsValue,
+  DuckDBTimestampTZValue,
+  DuckDBTimestampValue,
+  DuckDBTimeNSValue,
+  DuckDBTimeTZValue,
+  DuckDBTimeValue,
+  DuckDBUnionValue,
+  DuckDBUUIDValue,
+  DuckDBVariantValue,
+  StatementType,
+  type DuckDBConnection,
+  type DuckDBPreparedStatement,
+  type DuckDBValue,
+} from '@duckdb/node-api';
+import { appendFileSync, existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { InputRefused, UsageError } from '../errors.ts';
+import type { QueryResult, ResultColumn, ResultValue } from '../analyst/result.ts';
+import { latestSnapshotId, snapshotsDir } from './snapshots.ts';
+
+export interface SandboxOptions {
+  /** DuckDB's memory limit, e.g. '1GB'; the result handed back is held to the same budget. */
+  memoryLimit: string;
+  timeoutMs: number;
+  threads?: number;
+}
+
+/** Exit 2: the SQL is not a read, or reaches outside the warehouse (a file, an extension, a setting). */
+export class RefusedStatement extends UsageError {}
+
+/** Exit 2: DuckDB could not run the query (syntax, unknown column, bad cast…), on one line. */
+export class QueryFailed extends UsageError {}
+
+/** Exit 1: the query ran past the time limit and was cancelled. */
+export class QueryTimeout extends InputRefused {}
+
+/** Exit 1: cancelled on request (Ctrl-C in the shell). */
+export class QueryCancelled extends InputRefused {}
+
+/** Exit 1: the query, or its result, needs more memory than the limit. */
+export class QueryOutOfMemory extends InputRefused {}
+
+type Param = string | number | boolean | null;
+
+const READS = 'only reads run here (SELECT, WITH, VALUES, FROM, EXPLAIN, DESCRIBE, SHOW, SUMMARIZE)';
+
+/** How each refused statement type is named to the analyst: DuckDB's enum name is not always the keyword typed. */
+const STATEMENT_LABELS: Partial<Record<StatementType, string>> = {
+  [StatementType.SET]: 'SET/RESET/USE', // SET VARIABLE as well
+  [StatementType.VARIABLE_SET]: 'SET VARIABLE',
+  [StatementType.LOAD]: 'INSTALL/LOAD',
+  [StatementType.EXTENSION]: 'INSTALL/LOAD',
+  [StatementType.UPDATE_EXTENSIONS]: 'UPDATE EXTENSIONS',
+  [StatementType.CALL]: 'CALL/CHECKPOINT',
+  [StatementType.VACUUM]: 'VACUUM/ANALYZE',
+  [StatementType.TRANSACTION]: 'BEGIN/COMMIT/ROLLBACK',
+  [StatementType.EXPORT]: 'EXPORT DATABASE',
+  [StatementType.COPY_DATABASE]: 'COPY FROM DATABASE',
+  [StatementType.MERGE_INTO]: 'MERGE INTO',
+  [StatementType.DROP]: 'DROP/DEALLOCATE',
+  [StatementType.CREATE_FUNC]: 'CREATE FUNCTION',
+};
+
+/** Statement keywords that may start a read; any other first keyword names the refusal when DuckDB cannot bind it. */
+const READ_KEYWORDS = new Set(['SELECT', 'WITH', 'VALUES', 'FROM', 'TABLE', 'EXPLAIN', 'DESCRIBE', 'SHOW', 'SUMMARIZE', 'PIVOT', 'UNPIVOT', '(']);
+
+export class AnalystSession {
+  /** Serializes queries and catalog look-ups: one DuckDB connection runs one statement at a time. */
+  private queue: Promise<unknown> = Promise.resolve();
+  /** Stops the statement running now (set while one runs). */
+  private stopRunning: ((reason: 'timeout' | 'user') => void) | null = null;
+  private closed = false;
+
+  private constructor(
+    private readonly instance: DuckDBInstance,
+    private readonly connection: DuckDBConnection,
+    readonly snapshotId: string,
+    readonly snapshotPath: string,
+    private readonly options: SandboxOptions,
+  ) {}
+
+  static async open(dbPath: string, options: SandboxOptions): Promise<AnalystSession> {
+    const id = latestSnapshotId(dbPath);
+    if (id === null) throw new UsageError(`${dbPath}: no published snapshot yet; run \`bulletin load\` first`);
+    const snapshotPath = join(snapshotsDir(dbPath), `${id}.duckdb`);
+    if (!existsSync(snapshotPath)) throw new UsageError(`${snapshotPath}: the newest snapshot is missing; run \`bulletin load\` to publish one`);
+    const settings = sandboxSettings(options);
+    let instance: DuckDBInstance;
+    try {
+      instance = await DuckDBInstance.create(snapshotPath, settings);
+    } catch (error) {
+      throw new UsageError(`${snapshotPath}: cannot open the snapshot with memory_limit ${settings.memory_limit} and ${settings.threads} threads: ${duckdbMessage(error)}`);
+    }
+    const connection = await instance.connect();
+    try {
+      // China Standard Time, as every reader of the warehouse; the ICU setting cannot be given at creation.
+      await connection.run(`SET TimeZone = 'Etc/GMT-8'`);
+      // From here on no statement can change a setting, not even one the gate let through by mistake.
+      await connection.run('SET lock_configuration = true');
+      const reader = await connection.runAndReadAll(`SELECT value FROM bulletin_meta WHERE key = 'snapshot_id'`);
+      const snapshotId = String(reader.getRows()[0]?.[0] ?? id);
+      appendFileSync(join(snapshotsDir(dbPath), 'readers.jsonl'), JSON.stringify({ at: new Date().toISOString(), reader: 'sql', snapshot: snapshotId, pid: process.pid }) + '\n');
+      return new AnalystSession(instance, connection, snapshotId, snapshotPath, options);
+    } catch (error) {
+      connection.closeSync();
+      instance.closeSync();
+      throw new UsageError(`${snapshotPath}: cannot read the snapshot: ${duckdbMessage(error)}`);
+    }
+  }
+
+  query(sql: string, params: Record<string, Param> = {}): Promise<QueryResult> {
+    return this.exclusive(() => this.runQuery(sql, params));
+  }
+
+  /** Cancels the running query, which rejects with QueryCancelled ('query cancelled'); no-op when none runs. */
+  interrupt(): void {
+    this.stopRunning?.('user');
+  }
+
+  async tables(): Promise<{ name: string; kind: 'table' | 'view'; comment: string | null }[]> {
+    const rows = await this.catalog(
+      `SELECT ${qualifiedName('schema_name', 'table_name')} AS name, 'table' AS kind, comment, schema_name <> 'main' AS other_schema
+         FROM duckdb_tables() WHERE database_name = current_database() AND NOT temporary
+       UNION ALL
+       SELECT ${qualifiedName('schema_name', 'view_name')}, 'view', comment, schema_name <> 'main'
+         FROM duckdb_views() WHERE database_name = current_database() AND NOT internal AND NOT temporary
+       ORDER BY other_schema, name`,
+    );
+    return rows.map(([name, kind, comment]) => ({ name: String(name), kind: kind as 'table' | 'view', comment: comment === null ? null : String(comment) }));
+  }
+
+  /** The columns of `table` ('persons', 'history.persons'), or of every table and view; [] for an unknown name. */
+  async columns(table?: string): Promise<{ table: string; name: string; type: string; comment: string | null }[]> {
+    const rows = await this.catalog(
+      `SELECT ${qualifiedName('schema_name', 'table_name')} AS table_name, column_name, data_type, comment
+         FROM duckdb_columns()
+        WHERE database_name = current_database() AND NOT internal
+          AND ($table IS NULL OR ${qualifiedName('schema_name', 'table_name')} = $table OR schema_name || '.' || table_name = $table)
+        ORDER BY schema_name <> 'main', table_name, column_index`,
+      { table: table ?? null },
+    );
+    return rows.map(([name, column, type, comment]) => ({ table: String(name), name: String(column), type: String(type), comment: comment === null ? null : String(comment) }));
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.stopRunning?.('user');
+    this.connection.closeSync();
+    this.instance.closeSync();
+  }
+
+  private exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(() => {
+      if (this.closed) throw new UsageError('the SQL session is closed');
+      return work();
+    });
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Our own query of DuckDB's catalog functions: no gate, no time limit, but in turn with the analyst's queries. */
+  private catalog(sql: string, params?: Record<string, string | null>): Promise<DuckDBValue[][]> {
+    return this.exclusive(async () => (await this.connection.runAndReadAll(sql, params)).getRows());
+  }
+
+  private async runQuery(sql: string, params: Record<string, Param>): Promise<QueryResult> {
+    const started = performance.now();
+    let stopped: 'timeout' | 'user' | null = null;
+    this.stopRunning = (reason) => {
+      if (stopped) return;
+      stopped = reason;
+      this.connection.interrupt();
+    };
+    const timer = setTimeout(() => this.stopRunning?.('timeout'), this.options.timeoutMs);
+    // Cancelling while DuckDB binds is not seen by DuckDB itself, so it is checked again after every step.
+    const check = () => {
+      if (stopped) throw this.cancelled(stopped);
+    };
+    let prepared: DuckDBPreparedStatement | undefined;
+    try {
+      prepared = await this.gate(sql);
+      check();
+      bindParams(prepared, params);
+      const result = await prepared.stream();
+      check();
+      const columns: ResultColumn[] = result.columnNames().map((name, i) => ({ name, type: result.columnType(i).toString() }));
+      const rows: ResultValue[][] = [];
+      const budget = { left: byteSize(this.options.memoryLimit) };
+      for (;;) {
+        const chunk = await result.fetchChunk();
+        check();
+        if (!chunk || chunk.rowCount === 0) break;
+        for (const row of chunk.getRows()) {
+          const values = row.map(normalizeValue);
+          for (const value of values) budget.left -= estimatedBytes(value);
+          // The JS copy of a result lives outside DuckDB's limit: hold it to the same budget rather than crash.
+          if (budget.left < 0) throw this.outOfMemory();
+          rows.push(values);
+        }
+      }
+      return { columns, rows, seconds: (performance.now() - started) / 1000 };
+    } catch (error) {
+      if (stopped) throw this.cancelled(stopped);
+      throw this.failure(error);
+    } finally {
+      clearTimeout(timer);
+      this.stopRunning = null;
+      prepared?.destroySync();
+    }
+  }
+
+  /** The one statement of `sql`, prepared, if it is a read; refused before it runs otherwise. */
+  private async gate(sql: string): Promise<DuckDBPreparedStatement> {
+    if (afterSpaceAndComments(sql, 0) >= sql.length) throw new QueryFailed('no SQL statement given');
+    // Allowing is DuckDB's call (its statement type); the first keyword only names a refusal DuckDB cannot type.
+    const keyword = firstKeyword(sql);
+    const notARead = () => new RefusedStatement(`refused: ${keyword} is not a read; ${READS}`);
+    const extracted = await this.connection.extractStatements(sql).catch((error: unknown) => {
+      // The driver's only words for a text of bare semicolons.
+      if (duckdbMessage(error) === 'Error in native callback') throw new QueryFailed('no SQL statement given');
+      throw this.failure(error);
+    });
+    if (extracted.count !== 1) {
+      // COPY FROM DATABASE, a PIVOT without IN list: DuckDB makes several statements of one.
+      if (!READ_KEYWORDS.has(keyword)) throw notARead();
+      const pivot = keyword === 'PIVOT' ? ' (a PIVOT needs an explicit IN list here: PIVOT t ON c IN (…))' : '';
+      throw new RefusedStatement(`refused: the SQL holds ${extracted.count} statements; run one statement at a time${pivot}`);
+    }
+    const prepared = await extracted.prepare(0).catch((error: unknown) => {
+      // Nothing ran: DuckDB could not bind it (a view written to, a file refused, a typo).
+      throw READ_KEYWORDS.has(keyword) ? this.failure(error) : notARead();
+    });
+    const type = prepared.statementType;
+    // DuckDB rewrites some PRAGMAs into SELECTs; the issue refuses PRAGMA whatever it reads (.schema and
+    // `bulletin schema` show the tables, the duckdb_* table functions the rest).
+    if (keyword === 'PRAGMA') {
+      prepared.destroySync();
+      throw new RefusedStatement(`refused: PRAGMA is not a read; ${READS}`);
+    }
+    if (type === StatementType.SELECT) return prepared;
+    if (type === StatementType.EXPLAIN && (await this.explainsARead(sql))) return prepared;
+    prepared.destroySync();
+    if (type === StatementType.EXPLAIN) throw new RefusedStatement(`refused: EXPLAIN of a statement that is not a SELECT; ${READS}`);
+    throw new RefusedStatement(`refused: ${labelOf(type)} is not a read; ${READS}`);
+  }
+
+  /** EXPLAIN ANALYZE runs the statement it explains: that one must be a read as well. */
+  private async explainsARead(sql: string): Promise<boolean> {
+    const cut = explainedStatement(sql);
+    if (cut === null) return false;
+    if ((await this.statementTypeOf(cut.statement)) === StatementType.SELECT) return true;
+    // `EXPLAIN (SELECT …) UNION …`: a parenthesis that was a query, not options. A statement can only start with
+    // '(' when it is a SELECT, so this never reads options as a query.
+    return cut.withOptions !== null && (await this.statementTypeOf(cut.withOptions)) === StatementType.SELECT;
+  }
+
+  private async statementTypeOf(sql: string): Promise<StatementType | null> {
+    try {
+      const extracted = await this.connection.extractStatements(sql);
+      if (extracted.count !== 1) return null;
+      const prepared = await extracted.prepare(0);
+      const type = prepared.statementType;
+      prepared.destroySync();
+      return type;
+    } catch {
+      return null;
+    }
+  }
+
+  private cancelled(reason: 'timeout' | 'user'): Error {
+    if (reason === 'user') return new QueryCancelled('query cancelled');
+    return new QueryTimeout(`query cancelled after ${Number((this.options.timeoutMs / 1000).toFixed(3))} s (the query time limit; BULLETIN_SQL_TIMEOUT or --timeout)`);
+  }
+
+  private outOfMemory(): Error {
+    return new QueryOutOfMemory(`query needs more memory than the limit (memory_limit ${this.options.memoryLimit}; BULLETIN_SQL_MEMORY or --memory-limit)`);
+  }
+
+  private failure(error: unknown): Error {
+    if (error instanceof UsageError || error instanceof InputRefused) return error;
+    const message = duckdbMessage(error);
+    if (/^Out of Memory Error/i.test(message)) return this.outOfMemory();
+    if (/^INTERRUPT Error/i.test(message)) return new QueryCancelled('query cancelled');
+    if (isPermissionError(error)) {
+      const detail = message.replace(/^Permission Error:\s*/i, '').replace(/\s*-\s*file system operations are disabled by configuration\.?$/i, '');
+      return new RefusedStatement(`refused: SQL may not reach outside the warehouse (${detail}); a result file is written by the command (--out), not by SQL`);
+    }
+    return new QueryFailed(message);
+  }
+}
+
+/**
+ * The instance settings, applied at creation (lock_configuration follows once the time zone is set). The order
+ * matters: DuckDB refuses to change temp_directory once enable_external_access is off.
+ */
+function sandboxSettings(options: SandboxOptions): Record<string, string> {
+  return {
+    access_mode: 'READ_ONLY',
+    // No spilling: a reader writes nothing next to the immutable snapshot (nor personal data to any temp folder),
+    // and the memory limit is then the whole budget, which is the one knob the error names.
+    temp_directory: '',
+    max_temp_directory_size: '0B',
+    memory_limit: options.memoryLimit,
+    // A few threads: the console shares the machine with loads and jobs, and each thread needs memory of its own.
+    threads: String(options.threads ?? Math.min(4, availableParallelism())),
+    // No file, URL or database outside the snapshot: read_csv, glob, COPY, ATTACH, EXPORT all refused by DuckDB.
+    enable_external_access: 'false',
+    autoinstall_known_extensions: 'false',
+    autoload_known_extensions: 'false',
+    allow_community_extensions: 'false',
+    allow_unsigned_extensions: 'false',
+  };
+}
+
+function bindParams(prepared: DuckDBPreparedStatement, params: Record<string, Param>): void {
+  for (let index = 1; index <= prepared.parameterCount; index++) {
+    const name = prepared.parameterName(index);
+    if (!Object.hasOwn(params, name)) throw new QueryFailed(`the query uses $${name}, which was given no value`);
+    const value = params[name];
+    if (value === null) prepared.bindNull(index);
+    else if (typeof value === 'boolean') prepared.bindBoolean(index, value);
+    else if (typeof value === 'number' && Number.isSafeInteger(value)) prepared.bindBigInt(index, BigInt(value));
+    else if (typeof value === 'number') prepared.bindDouble(index, value);
+    else prepared.bindVarchar(index, value);
+  }
+}
+
+// ---- values -------------------------------------------------------------------------------------------------
+
+const POSITIVE_INFINITY_MICROS = 9223372036854775807n;
+const NEGATIVE_INFINITY_MICROS = -9223372036854775807n;
+const INFINITY_DAYS = 2 ** 31 - 1;
+const MICROS_PER_DAY = 86_400_000_000n;
+
+/** One DuckDB value in the representation of analyst/result.ts. */
+export function normalizeValue(value: DuckDBValue): ResultValue {
+  if (value === null || typeof value === 'boolean' || typeof value === 'number' || typeof value === 'bigint' || typeof value === 'string') return value;
+  if (value instanceof DuckDBDecimalValue) return value.toString();
+  if (value instanceof DuckDBDateValue) {
+    if (value.days === INFINITY_DAYS) return 'infinity';
+    if (value.days === -INFINITY_DAYS) return '-infinity';
+    return value.toString();
+  }
+  if (value instanceof DuckDBTimestampTZValue) return isoUtc(value.micros);
+  if (value instanceof DuckDBTimestampValue) return value.toString();
+  if (value instanceof DuckDBTimestampSecondsValue || value instanceof DuckDBTimestampMillisecondsValue || value instanceof DuckDBTimestampNanosecondsValue) return value.toString();
+  if (value instanceof DuckDBTimeValue || value instanceof DuckDBTimeNSValue || value instanceof DuckDBTimeTZValue) return value.toString();
+  if (value instanceof DuckDBIntervalValue || value instanceof DuckDBUUIDValue || value instanceof DuckDBBitValue) return value.toString();
+  // The driver gives a Buffer; a plain Uint8Array view of the same bytes is what result.ts promises.
+  if (value instanceof DuckDBBlobValue || value instanceof DuckDBGeometryValue) return new Uint8Array(value.bytes.buffer, value.bytes.byteOffset, value.bytes.byteLength);
+  if (value instanceof DuckDBListValue || value instanceof DuckDBArrayValue) return value.items.map(normalizeValue);
+  // fromEntries defines own properties, so a field named __proto__ stays a field.
+  if (value instanceof DuckDBStructValue) return Object.fromEntries(Object.entries(value.entries).map(([key, inner]) => [key, normalizeValue(inner)]));
+  if (value instanceof DuckDBMapValue) return value.entries.map(({ key, value: inner }) => ({ key: normalizeValue(key), value: normalizeValue(inner) }));
+  // A UNION holds one value of one of its member types; a VARIANT one value of any type.
+  if (value instanceof DuckDBUnionValue || value instanceof DuckDBVariantValue) return normalizeValue(value.value);
+  return String(value);
+}
+
+/** An instant as ISO 8601 in UTC; years outside 0000-9999 in the expanded form (+/-YYYYYY) as JS Date prints them. */
+function isoUtc(micros: bigint): string {
+  if (micros === POSITIVE_INFINITY_MICROS) return 'infinity';
+  if (micros === NEGATIVE_INFINITY_MICROS) return '-infinity';
+  let days = micros / MICROS_PER_DAY;
+  let inDay = micros % MICROS_PER_DAY;
+  if (inDay < 0n) {
+    days -= 1n;
+    inDay += MICROS_PER_DAY;
+  }
+  const { year, month, day } = civilFromDays(Number(days));
+  const yearText = year >= 0 && year <= 9999 ? String(year).padStart(4, '0') : `${year < 0 ? '-' : '+'}${String(Math.abs(year)).padStart(6, '0')}`;
+  const time = new DuckDBTimeValue(inDay).toString();
+  return `${yearText}-${pad2(month)}-${pad2(day)}T${time}Z`;
+}
+
+/** Proleptic Gregorian date of a day count from 1970-01-01, astronomical years (1 BC is 0): H. Hinnant's algorithm. */
+function civilFromDays(daysSinceEpoch: number): { year: number; month: number; day: number } {
+  const z = daysSinceEpoch + 719468;
+  const era = Math.floor(z / 146097);
+  const dayOfEra = z - era * 146097;
+  const yearOfEra = Math.floor((dayOfEra - Math.floor(dayOfEra / 1460) + Math.floor(dayOfEra / 36524) - Math.floor(dayOfEra / 146096)) / 365);
+  const dayOfYear = dayOfEra - (365 * yearOfEra + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100));
+  const shiftedMonth = Math.floor((5 * dayOfYear + 2) / 153);
+  const day = dayOfYear - Math.floor((153 * shiftedMonth + 2) / 5) + 1;
+  const month = shiftedMonth < 10 ? shiftedMonth + 3 : shiftedMonth - 9;
+  return { year: yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day };
+}
+
+function pad2(n: number): string {
+  return String(n).padStart(2, '0');
+}
+
+/** A rough size of a value on the JS heap, to hold a result to the memory limit. */
+function estimatedBytes(value: ResultValue): number {
+  if (typeof value === 'string') return 24 + value.length * 2;
+  if (value instanceof Uint8Array) return 64 + value.byteLength;
+  if (Array.isArray(value)) return value.reduce<number>((sum, item) => sum + estimatedBytes(item), 32);
+  if (value !== null && typeof value === 'object') return Object.values(value).reduce<number>((sum, item) => sum + 16 + estimatedBytes(item), 48);
+  return 16;
+}
+
+/** '1GB', '512MB', '2GiB' as DuckDB reads them (KB = 1000, KiB = 1024). */
+function byteSize(limit: string): number {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*([KMGT]?i?B)?\s*$/i.exec(limit);
+  if (!match) return Number.POSITIVE_INFINITY;
+  const unit = (match[2] ?? 'B').toUpperCase();
+  const power = 'BKMGT'.indexOf(unit[0]);
+  const base = unit.includes('I') ? 1024 : 1000;
+  return Number(match[1]) * base ** Math.max(0, power);
+}
+
+// ---- statement text ---------------------------------------------------------------------------------------
+
+function labelOf(type: StatementType): string {
+  return STATEMENT_LABELS[type] ?? StatementType[type] ?? `statement type ${type}`;
+}
+
+/** The index of the first character of `sql` from `from` on that is not whitespace or a comment (block comments nest, as in DuckDB). */
+function afterSpaceAndComments(sql: string, from: number): number {
+  let i = from;
+  for (;;) {
+    while (i < sql.length && /\s/.test(sql[i])) i++;
+    if (sql.startsWith('--', i)) {
+      const end = sql.indexOf('\n', i);
+      i = end === -1 ? sql.length : end + 1;
+    } else if (sql.startsWith('/*', i)) {
+      let depth = 0;
+      while (i < sql.length) {
+        if (sql.startsWith('/*', i)) (depth++, (i += 2));
+        else if (sql.startsWith('*/', i)) {
+          depth--;
+          i += 2;
+          if (depth === 0) break;
+        } else i++;
+      }
+    } else return i;
+  }
+}
+
+function wordAt(sql: string, at: number): string {
+  if (sql[at] === '(') return '(';
+  return (/^[A-Za-z_]+/.exec(sql.slice(at, at + 40))?.[0] ?? sql.slice(at, at + 1)).toUpperCase();
+}
+
+/** The first keyword of the statement, for naming a refusal (never for letting one through). */
+function firstKeyword(sql: string): string {
+  return wordAt(sql, afterSpaceAndComments(sql, 0));
+}
+
+/**
+ * The statement an EXPLAIN explains: the text after EXPLAIN [ANALYZE] [(options)] (and, when there was a
+ * parenthesis, the text with it), or null when the text does not start with EXPLAIN. Only ever used to check that
+ * statement is a SELECT too, so a wrong cut refuses, never lets a write through.
+ */
+function explainedStatement(sql: string): { statement: string; withOptions: string | null } | null {
+  let at = afterSpaceAndComments(sql, 0);
+  if (wordAt(sql, at) !== 'EXPLAIN') return null;
+  at = afterSpaceAndComments(sql, at + 'EXPLAIN'.length);
+  if (wordAt(sql, at) === 'ANALYZE') at = afterSpaceAndComments(sql, at + 'ANALYZE'.length);
+  if (sql[at] !== '(') return { statement: sql.slice(at), withOptions: null };
+  const close = sql.indexOf(')', at);
+  // Options are bare words (FORMAT JSON, ANALYZE); a parenthesis holding anything else is left in place.
+  if (close === -1 || !/^[\s\w,]*$/.test(sql.slice(at + 1, close))) return { statement: sql.slice(at), withOptions: null };
+  return { statement: sql.slice(close + 1), withOptions: sql.slice(at) };
+}
+
+function qualifiedName(schemaColumn: string, nameColumn: string): string {
+  return `CASE WHEN ${schemaColumn} = 'main' THEN ${nameColumn} ELSE ${schemaColumn} || '.' || ${nameColumn} END`;
+}
+
+function isPermissionError(error: unknown): boolean {
+  return /^Permission Error/i.test(duckdbMessage(error));
+}
+
+/** DuckDB's message on one line, without the `LINE 1: …` excerpt and its caret, which only make sense on a terminal. */
+function duckdbMessage(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  return text
+    .replace(/^Failed to extract statements: /, '')
+    .split('\n')
+    .filter((line) => line.trim() !== '' && !/^LINE \d+:/.test(line) && !/^\s*\^\s*$/.test(line))
+    .map((line) => line.trim())
+    .join(' ');
+}
