@@ -204,6 +204,52 @@ function buildProgram(): Command {
       else process.stdout.write(jobsTable(rows));
     });
 
+  program
+    .command('sql')
+    .description('run read-only SQL on the newest snapshot (interactive without SQL on a terminal)')
+    .argument('[sql]', 'one statement; or --file, --query, standard input')
+    .option('--file <file>', 'read the statement from a file')
+    .option('--query <name>', 'run a saved query of queries/analysis (bulletin queries lists them)')
+    .option('--param <name=value...>', 'a parameter of the saved query (repeatable)')
+    .addOption(new Option('--format <format>', 'table, csv, json, arrow or parquet (default: from --out, else table)'))
+    .option('--out <file>', 'write the result to this file instead of standard output')
+    .option('--bom', 'csv: start with a UTF-8 byte-order mark (for spreadsheets)')
+    .option('--timeout <seconds>', 'query time limit (default 60; env BULLETIN_SQL_TIMEOUT)')
+    .option('--memory-limit <size>', 'memory limit of the query engine (default 1GB; env BULLETIN_SQL_MEMORY)')
+    .option('--interactive', 'the interactive shell even when standard input is not a terminal')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  bulletin sql "SELECT province, count(*) FROM persons GROUP BY ALL ORDER BY 2 DESC"\n' +
+        '  bulletin sql --query recoveries_by_province_method --param as_of=2021-11-30 --out recoveries.parquet\n' +
+        '  bulletin sql --file my.sql --format csv --bom --out my.csv\n  bulletin sql            # interactive shell',
+    )
+    .action(async (sql: string | undefined, options: Record<string, unknown>, command: Command) => {
+      const { runSql } = await import('./analyst/command.ts');
+      const globals = command.optsWithGlobals() as GlobalOptions;
+      await runSql({ dbPath: globals.db ?? defaultWarehousePath, sql, ...(options as object) });
+    });
+
+  program
+    .command('queries')
+    .description('list the saved queries of queries/analysis with their parameters')
+    .option('--json', 'print a JSON array')
+    .addHelpText('after', '\nExample:\n  bulletin queries')
+    .action(async (options: { json?: boolean }) => {
+      const { listSavedQueries } = await import('./analyst/command.ts');
+      process.stdout.write(listSavedQueries(Boolean(options.json)));
+    });
+
+  program
+    .command('schema')
+    .description('print every table and view of the warehouse with its columns, types and comments')
+    .option('--json', 'print one JSON object')
+    .addHelpText('after', '\nExample:\n  bulletin schema')
+    .action(async (options: { json?: boolean }, command: Command) => {
+      const { describeSchema, sandboxOptions } = await import('./analyst/command.ts');
+      const globals = command.optsWithGlobals() as GlobalOptions;
+      process.stdout.write(await describeSchema(globals.db ?? defaultWarehousePath, Boolean(options.json), sandboxOptions({})));
+    });
+
   // Subcommands inherit the error handling and the one-line error output.
   for (const sub of program.commands) sub.exitOverride().configureOutput(program.configureOutput());
   return program;

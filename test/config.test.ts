@@ -131,6 +131,9 @@ describe('loadConfig and the configuration file of the checkout', () => {
     expect(operationContaining(config.operations, '2021-11-30')).toMatchObject({ id: 'reunion-2021', start: '2021-01-01', nameZh: '团圆行动2021' });
     expect(operationContaining(config.operations, '2020-12-31')).toMatchObject({ id: 'reunion-2020', start: '2020-01-01' });
     expect(config.publication.smallCountThreshold).toEqual({ public: 5, internal: 0 });
+    // The press office's monthly bulletin on the 1st at 08:00 China time; the weekly briefing; the inbox.
+    expect(config.jobs.map((j) => `${j.name} ${j.kind} ${j.cron}`)).toEqual(['ingest ingest */15 * * * *', 'monthly monthly 0 8 1 * *', 'briefing briefing 0 8 * * 1']);
+    expect(config.jobs[1]).toMatchObject({ template: 'press', lang: 'all', to: config.mail.lists.press });
   });
 
   it('--config wins over BULLETIN_CONFIG, which wins over the default', () => {
