@@ -1,5 +1,9 @@
 // Calendar dates as the CLI and the configuration write them: `YYYY-MM-DD` text, a day of the Gregorian calendar,
 // compared as text (the format sorts chronologically). No time zone enters: a date is a China Standard Time day.
+// Instants become China days and times here (UTC+8 all year), and "now" is read here (BULLETIN_NOW for tests).
+import { UsageError } from './errors.ts';
+
+const CHINA_OFFSET_MS = 8 * 3600_000;
 
 const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
@@ -18,4 +22,21 @@ export function yearOf(isoDate: string): number {
 
 export function isLastDayOfYear(isoDate: string): boolean {
   return isoDate.slice(5) === '12-31';
+}
+
+/** The China (UTC+8) calendar day of an instant, `YYYY-MM-DD`. */
+export function chinaDate(instant: Date): string {
+  return new Date(instant.getTime() + CHINA_OFFSET_MS).toISOString().slice(0, 10);
+}
+
+/** The China (UTC+8) time of an instant to the minute, `YYYY-MM-DD HH:MM`. */
+export function chinaTime(instant: Date): string {
+  return new Date(instant.getTime() + CHINA_OFFSET_MS).toISOString().slice(0, 16).replace('T', ' ');
+}
+
+/** Now; BULLETIN_NOW (an ISO timestamp) stands in for it in tests. */
+export function currentTime(env: NodeJS.ProcessEnv = process.env): Date {
+  const now = env.BULLETIN_NOW ? new Date(env.BULLETIN_NOW) : new Date();
+  if (Number.isNaN(now.getTime())) throw new UsageError(`BULLETIN_NOW: '${env.BULLETIN_NOW}' is not an ISO timestamp`);
+  return now;
 }

@@ -1,6 +1,6 @@
 // The `load` command's face: reads the environment (clock, key), shows progress on stderr and the per-file
 // summary table on stdout. Returns the one-line reasons of the rejected files.
-import { UsageError } from '../errors.ts';
+import { currentTime } from '../dates.ts';
 import { loadExports, readHmacKey, type FileResult } from './load.ts';
 
 export interface LoadCommandOptions {
@@ -9,8 +9,7 @@ export interface LoadCommandOptions {
 }
 
 export async function runLoad(options: LoadCommandOptions, env = process.env): Promise<string[]> {
-  const now = env.BULLETIN_NOW ? new Date(env.BULLETIN_NOW) : new Date();
-  if (Number.isNaN(now.getTime())) throw new UsageError(`BULLETIN_NOW: '${env.BULLETIN_NOW}' is not an ISO timestamp`);
+  const now = currentTime(env);
   const hmacKey = readHmacKey(env);
   const progress = progressPrinter();
   const report = await loadExports({

@@ -3,6 +3,7 @@
 // (pipeline/warehouse/tables.ts) and the macros of queries/load/macros.sql; values are bound, never spliced.
 import { EXPORT_TABLES, ENUM_DOMAINS, type ExportColumn, type ExportTable, type TableName } from '../warehouse/tables.ts';
 import { blobValue, quoteIdent, quoteLiteral, type SqlParams } from '../warehouse/warehouse.ts';
+import { chinaDate } from '../dates.ts';
 import type { RawSource } from './read.ts';
 
 /** The padded key blocks of HMAC-SHA256 (RFC 2104), so the hash can run in SQL without the key in the SQL text. */
@@ -76,11 +77,6 @@ function enumCase(c: ExportColumn, key: string): string {
     spellings.map((spelling) => `WHEN ${lit(spelling.toLowerCase())} THEN ${lit(value)}`),
   );
   return `CASE ${key} ${branches.join(' ')} END`;
-}
-
-/** The date of an instant in China Standard Time (UTC+8, no daylight saving). */
-export function chinaDate(instant: Date): string {
-  return new Date(instant.getTime() + 8 * 3600_000).toISOString().slice(0, 10);
 }
 
 /** In the `typed` layer: the raw text as _r_<c>, the parsed value as <c>, and helpers the rules need. */

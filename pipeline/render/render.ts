@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { subYears } from 'date-fns';
 import { CHART_IDS, renderCharts } from '../charts/charts.ts';
 import { configPath, loadConfig, operationContaining, type Config } from '../config.ts';
-import { isLastDayOfYear } from '../dates.ts';
+import { currentTime, isLastDayOfYear } from '../dates.ts';
 import { UsageError } from '../errors.ts';
 import { FIGURE_IDS, computeFigures, type Figures, type FiguresResult } from '../figures/figures.ts';
 import { figureParameters } from '../figures/parameters.ts';
@@ -127,7 +127,7 @@ export async function renderBulletin(options: RenderOptions): Promise<RenderResu
 
   // 5.
   const files: RenderedFile[] = [];
-  const renderedAt = (options.now ?? clock()).toISOString();
+  const renderedAt = (options.now ?? currentTime()).toISOString();
   await withPrinter(async (printer) => {
     for (const page of pages) {
       const stem = join(outDir, `${templateName}.${page.language}`);
@@ -163,12 +163,6 @@ export function languagesOf(lang: string): Language[] {
   if (lang === 'all') return [...LANGUAGES];
   if ((LANGUAGES as readonly string[]).includes(lang)) return [lang as Language];
   throw new UsageError(`--lang '${lang}' is not one of en, zh, all`);
-}
-
-function clock(): Date {
-  const now = process.env.BULLETIN_NOW ? new Date(process.env.BULLETIN_NOW) : new Date();
-  if (Number.isNaN(now.getTime())) throw new UsageError(`BULLETIN_NOW: '${process.env.BULLETIN_NOW}' is not an ISO timestamp`);
-  return now;
 }
 
 /** The previous release of the operation and the same day a year earlier (in the operation containing it). */

@@ -1,11 +1,10 @@
 // Cron expressions of the scheduled jobs, read in China time whatever the machine's time zone (croner does the
 // calendar work), and the China-time calendar days a job derives from its slot.
 import { Cron } from 'croner';
+import { chinaDate } from '../dates.ts';
 
 /** Where the jobs' cron expressions are read. China has kept UTC+8 all year since 1992. */
 export const SCHEDULE_TIME_ZONE = 'Asia/Shanghai';
-
-const CHINA_OFFSET_MS = 8 * 3600_000;
 
 /** Throws Error with a one-line reason when croner refuses the expression (5 or 6 fields) or it can never fire. */
 export function checkCron(expression: string): void {
@@ -30,11 +29,6 @@ export function missedSlot(expression: string, since: Date, notAfter: Date): Dat
   const [latest] = parse(expression).previousRuns(1, new Date(notAfter.getTime() + 1));
   if (!latest || latest.getTime() > notAfter.getTime() || latest.getTime() <= since.getTime()) return null;
   return latest;
-}
-
-/** The China (UTC+8) calendar day of an instant, `YYYY-MM-DD`. */
-export function chinaDate(instant: Date): string {
-  return new Date(instant.getTime() + CHINA_OFFSET_MS).toISOString().slice(0, 10);
 }
 
 /** The monthly job's as-of date: the last day of the month before the slot's China day (2021-12-01 → 2021-11-30). */

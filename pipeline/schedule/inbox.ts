@@ -7,7 +7,7 @@ import { existsSync, linkSync, mkdirSync, readdirSync, renameSync, statSync, unl
 import { join } from 'node:path';
 import { UsageError, oneLine } from '../errors.ts';
 import { loadExports, type FileResult, type LoadOptions } from '../load/load.ts';
-import { chinaDate } from './cron.ts';
+import { chinaDate } from '../dates.ts';
 
 /** archive/ and rejected/ are inside dir. */
 export interface InboxSettings {

@@ -1,6 +1,7 @@
 // What each kind of job does, for one slot; shared by `bulletin schedule` and `bulletin run`. Every run is logged
 // (runs.ts) when it starts and ends, and printed as one line on stdout.
 import type { Config, Job } from '../config.ts';
+import { chinaTime } from '../dates.ts';
 import { deliverBulletin, deliveryFailure } from '../deliver/deliver.ts';
 import { UsageError, oneLine } from '../errors.ts';
 import { readHmacKey } from '../load/load.ts';
@@ -88,9 +89,4 @@ async function perform(job: Job, context: JobContext, run: { slot: Date | null; 
   const failure = deliveryFailure(result);
   if (failure) return { outcome: result.recipients.some((r) => r.outcome === 'stopped') && context.signal?.aborted ? 'stopped' : 'failed', detail, error: failure.message };
   return { outcome: 'ok', detail };
-}
-
-/** 2021-12-01 08:00 (China time). */
-export function chinaTime(instant: Date): string {
-  return new Date(instant.getTime() + 8 * 3600_000).toISOString().slice(0, 16).replace('T', ' ');
 }

@@ -1,7 +1,7 @@
 // `bulletin jobs`: each configured job with its schedule, next run and last run (China time).
 import type { Config } from '../config.ts';
+import { chinaTime } from '../dates.ts';
 import { nextSlot } from './cron.ts';
-import { chinaTime } from './jobs.ts';
 import { lastRuns } from './runs.ts';
 
 export interface JobListing {

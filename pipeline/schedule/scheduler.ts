@@ -7,8 +7,9 @@
 // deliveries start no new attempt) and ends, its run recorded as stopped (so it is owed again), then the scheduler
 // exits 0. The wait is at most a minute at a time, so a changed system clock is noticed.
 import type { Config } from '../config.ts';
+import { chinaTime } from '../dates.ts';
 import { nextSlot, missedSlot } from './cron.ts';
-import { chinaTime, runJob } from './jobs.ts';
+import { runJob } from './jobs.ts';
 import { acquireSchedulerLock } from './lock.ts';
 import { handledUntil } from './runs.ts';
 

@@ -1,7 +1,8 @@
 // Cron slots in China time (croner, Asia/Shanghai) and the China-time days the jobs derive from them.
 import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { chinaDate, checkCron, dayBefore, lastDayOfPreviousMonth, missedSlot, nextSlot } from '../../pipeline/schedule/cron.ts';
+import { chinaDate } from '../../pipeline/dates.ts';
+import { checkCron, dayBefore, lastDayOfPreviousMonth, missedSlot, nextSlot } from '../../pipeline/schedule/cron.ts';
 import { repoRoot, runNode } from '../helpers.ts';
 
 const at = (iso: string) => new Date(iso);

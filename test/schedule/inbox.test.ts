@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadExports } from '../../pipeline/load/load.ts';
-import { chinaDate } from '../../pipeline/schedule/cron.ts';
+import { chinaDate } from '../../pipeline/dates.ts';
 import { ingestInbox, type InboxFileResult } from '../../pipeline/schedule/inbox.ts';
 import { conformanceDir, queryDb, tempDir } from '../helpers.ts';
 
