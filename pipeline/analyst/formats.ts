@@ -31,9 +31,8 @@
 // (12.500 -> 12.5, 0.1 -> 0.1), otherwise a string (12345678901234567.89): numbers where they are exact, never a
 // silently rounded one. JSON dates and timestamps are ISO 8601 ('T', expanded years for BC and after 9999), BLOBs
 // base64, NaN and infinities the strings "nan", "inf", "-inf".
-import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { basename, dirname, extname, join, resolve } from 'node:path';
+import { statSync } from 'node:fs';
+import { dirname, extname, resolve } from 'node:path';
 import {
   Binary,
   Bool,
@@ -63,6 +62,7 @@ import {
 } from 'apache-arrow';
 import * as parquet from 'parquet-wasm/node';
 import { UsageError, oneLine } from '../errors.ts';
+import { writeFileAtomically } from '../files.ts';
 import type { QueryResult, ResultValue } from './result.ts';
 
 export const FORMATS = ['table', 'csv', 'json', 'arrow', 'parquet'] as const;
@@ -102,18 +102,9 @@ export function writeResult(result: QueryResult, format: Format, file: string, o
   if (!isFolder(folder)) throw new UsageError(`${file}: cannot write: the folder ${folder} does not exist`);
   // Formatting first, so a result that cannot be formatted leaves nothing behind.
   const bytes = formatResult(result, format, options);
-  const temporary = join(folder, `.${basename(target)}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
   try {
-    const descriptor = openSync(temporary, 'wx');
-    try {
-      writeFileSync(descriptor, bytes);
-      fsyncSync(descriptor); // on disk before the rename makes it visible, so a crash never shows a partial file
-    } finally {
-      closeSync(descriptor);
-    }
-    renameSync(temporary, target);
+    writeFileAtomically(target, bytes);
   } catch (error) {
-    rmSync(temporary, { force: true });
     throw new UsageError(`${file}: cannot write: ${oneLine(error)}`);
   }
 }

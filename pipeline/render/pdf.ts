@@ -25,7 +25,7 @@ import { delimiter, join } from 'node:path';
 import puppeteer, { type Browser, type CDPSession, type HTTPRequest, type Page } from 'puppeteer-core';
 import { oneLine, UsageError } from '../errors.ts';
 import { checkCjkFonts } from './fonts.ts';
-import { writeFileAtomically } from './output.ts';
+import { writeFileAtomically } from '../files.ts';
 
 export interface PrintJob {
   /** The whole document; its stylesheet sets @page size and margins (leave >= 15 mm top and bottom). */

@@ -24,7 +24,7 @@ import { openLatestSnapshot } from '../warehouse/snapshots.ts';
 import { templateContext, type BulletinFacts, type Comparison, type DataQuality } from './context.ts';
 import { readEditorial } from './editorial.ts';
 import { formatDate, type PrintedFigure } from './helpers.ts';
-import { writeFileAtomically } from './output.ts';
+import { writeFileAtomically } from '../files.ts';
 import { checkCjkFonts } from './fonts.ts';
 import { findChrome, withPrinter } from './pdf.ts';
 import { bulletinKind, fillTemplate } from './templates.ts';

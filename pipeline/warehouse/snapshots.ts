@@ -3,9 +3,10 @@
 // checkpoints and copies the file to <db>.snapshots/<id>.duckdb (read-only, immutable) and points `latest` at it.
 // Readers open the newest snapshot read-only, so a load never waits for them and they never wait for a load, and
 // each reader's use of a snapshot is appended to readers.jsonl for provenance.
-import { appendFileSync, chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { UsageError } from '../errors.ts';
+import { writeFileAtomically } from '../files.ts';
 import { Warehouse } from './warehouse.ts';
 
 /** How many snapshots to keep; older ones are deleted (a reader that has one open keeps reading it). */
@@ -46,7 +47,7 @@ export async function publishSnapshot(warehouse: Warehouse, now = new Date()): P
   copyFileSync(warehouse.path, partial);
   chmodSync(partial, 0o444);
   renameSync(partial, target);
-  writeAtomically(join(dir, 'latest'), `${basename(target)}\n`);
+  writeFileAtomically(join(dir, 'latest'), `${basename(target)}\n`);
   prune(dir, basename(target));
   return id;
 }
@@ -68,12 +69,6 @@ export async function openLatestSnapshot(dbPath: string, reader: string): Promis
   const [{ value }] = await warehouse.all<{ value: string }>(`SELECT value FROM bulletin_meta WHERE key = 'snapshot_id'`);
   appendFileSync(join(dir, 'readers.jsonl'), JSON.stringify({ at: new Date().toISOString(), reader, snapshot: value, pid: process.pid }) + '\n');
   return { warehouse, snapshotId: value, snapshotPath };
-}
-
-function writeAtomically(path: string, text: string): void {
-  const partial = `${path}.partial`;
-  writeFileSync(partial, text);
-  renameSync(partial, path);
 }
 
 function prune(dir: string, newest: string): void {
