@@ -34,12 +34,12 @@ import {
   type DuckDBPreparedStatement,
   type DuckDBValue,
 } from '@duckdb/node-api';
-import { appendFileSync, existsSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { join } from 'node:path';
+import { basename } from 'node:path';
 import { InputRefused, UsageError } from '../errors.ts';
 import type { QueryResult, ResultColumn, ResultValue } from '../analyst/result.ts';
-import { latestSnapshotId, snapshotsDir } from './snapshots.ts';
+import { latestSnapshotPath, recordReader } from './snapshots.ts';
 
 export interface SandboxOptions {
   /** DuckDB's memory limit, e.g. '1GB'; the result handed back is held to the same budget. */
@@ -103,9 +103,7 @@ export class AnalystSession {
   ) {}
 
   static async open(dbPath: string, options: SandboxOptions): Promise<AnalystSession> {
-    const id = latestSnapshotId(dbPath);
-    if (id === null) throw new UsageError(`${dbPath}: no published snapshot yet; run \`bulletin load\` first`);
-    const snapshotPath = join(snapshotsDir(dbPath), `${id}.duckdb`);
+    const snapshotPath = latestSnapshotPath(dbPath);
     if (!existsSync(snapshotPath)) throw new UsageError(`${snapshotPath}: the newest snapshot is missing; run \`bulletin load\` to publish one`);
     const settings = sandboxSettings(options);
     let instance: DuckDBInstance;
@@ -121,8 +119,8 @@ export class AnalystSession {
       // From here on no statement can change a setting, not even one the gate let through by mistake.
       await connection.run('SET lock_configuration = true');
       const reader = await connection.runAndReadAll(`SELECT value FROM bulletin_meta WHERE key = 'snapshot_id'`);
-      const snapshotId = String(reader.getRows()[0]?.[0] ?? id);
-      appendFileSync(join(snapshotsDir(dbPath), 'readers.jsonl'), JSON.stringify({ at: new Date().toISOString(), reader: 'sql', snapshot: snapshotId, pid: process.pid }) + '\n');
+      const snapshotId = String(reader.getRows()[0]?.[0] ?? basename(snapshotPath, '.duckdb'));
+      recordReader(dbPath, 'sql', snapshotId);
       return new AnalystSession(instance, connection, snapshotId, snapshotPath, options);
     } catch (error) {
       connection.closeSync();

@@ -26,9 +26,7 @@ export function latestSnapshotId(dbPath: string): string | null {
 export async function snapshotIsBehind(warehouse: Warehouse): Promise<boolean> {
   const [{ last }] = await warehouse.all<{ last: number }>(`SELECT coalesce(max(load_id), 0) AS last FROM load_log`);
   if (last === 0) return false;
-  const pointer = join(snapshotsDir(warehouse.path), 'latest');
-  if (!existsSync(pointer)) return true;
-  return !readFileSync(pointer, 'utf8').trim().endsWith(`-load${last}.duckdb`);
+  return !latestSnapshotId(warehouse.path)?.endsWith(`-load${last}`);
 }
 
 export async function publishSnapshot(warehouse: Warehouse, now = new Date()): Promise<string> {
@@ -60,15 +58,23 @@ export interface SnapshotReader {
 
 /** Opens the newest published snapshot read-only and records who read it. */
 export async function openLatestSnapshot(dbPath: string, reader: string): Promise<SnapshotReader> {
-  const dir = snapshotsDir(dbPath);
-  const pointer = join(dir, 'latest');
-  if (!existsSync(pointer)) throw new UsageError(`${dbPath}: no published snapshot yet; run \`bulletin load\` first`);
-  const file = readFileSync(pointer, 'utf8').trim();
-  const snapshotPath = join(dir, file);
+  const snapshotPath = latestSnapshotPath(dbPath);
   const warehouse = await Warehouse.open(snapshotPath, { readOnly: true });
   const [{ value }] = await warehouse.all<{ value: string }>(`SELECT value FROM bulletin_meta WHERE key = 'snapshot_id'`);
-  appendFileSync(join(dir, 'readers.jsonl'), JSON.stringify({ at: new Date().toISOString(), reader, snapshot: value, pid: process.pid }) + '\n');
+  recordReader(dbPath, reader, value);
   return { warehouse, snapshotId: value, snapshotPath };
+}
+
+/** The file of the newest published snapshot; a UsageError before the first load. */
+export function latestSnapshotPath(dbPath: string): string {
+  const id = latestSnapshotId(dbPath);
+  if (id === null) throw new UsageError(`${dbPath}: no published snapshot yet; run \`bulletin load\` first`);
+  return join(snapshotsDir(dbPath), `${id}.duckdb`);
+}
+
+/** Appends a reader's use of a snapshot to readers.jsonl, for provenance. */
+export function recordReader(dbPath: string, reader: string, snapshotId: string): void {
+  appendFileSync(join(snapshotsDir(dbPath), 'readers.jsonl'), JSON.stringify({ at: new Date().toISOString(), reader, snapshot: snapshotId, pid: process.pid }) + '\n');
 }
 
 function prune(dir: string, newest: string): void {
