@@ -1,10 +1,8 @@
-// The delivery log (<db>.deliveries.duckdb, queries/deliver/deliveries.sql): the state of each (bulletin,
-// recipient) and every attempt. Opened for each write and closed again, so two `deliver` runs (or a run and
-// `bulletin deliveries`) only wait for each other for a moment; every write is its own committed transaction, so
-// what is recorded survives a kill -9.
+// The delivery log (<db>.deliveries.duckdb, queries/deliver/deliveries.sql, a log file of warehouse/logs.ts): the
+// state of each (bulletin, recipient) and every attempt.
 import { existsSync } from 'node:fs';
-import { sqlFile } from '../paths.ts';
-import { Warehouse } from '../warehouse/warehouse.ts';
+import { withLogFile } from '../warehouse/logs.ts';
+import type { Warehouse } from '../warehouse/warehouse.ts';
 
 export type DeliveryState = 'sending' | 'retrying' | 'sent' | 'failed' | 'uncertain';
 
@@ -37,14 +35,8 @@ export function deliveriesPath(dbPath: string): string {
   return `${dbPath}.deliveries.duckdb`;
 }
 
-async function withLog<T>(dbPath: string, fn: (log: Warehouse) => Promise<T>): Promise<T> {
-  const log = await Warehouse.open(deliveriesPath(dbPath), { lockWaitMs: 120_000, memoryLimit: '256MB' });
-  try {
-    await log.run(sqlFile('deliver/deliveries.sql'));
-    return await fn(log);
-  } finally {
-    log.close();
-  }
+function withLog<T>(dbPath: string, fn: (log: Warehouse) => Promise<T>, readOnly = false): Promise<T> {
+  return withLogFile(deliveriesPath(dbPath), 'deliver/deliveries.sql', fn, { readOnly });
 }
 
 export async function deliveryOf(dbPath: string, bulletin: string, recipient: string): Promise<DeliveryRow | undefined> {
@@ -118,8 +110,7 @@ export async function finishAttempt(
 /** The log for `bulletin deliveries`: states and attempts, newest bulletin first; optionally one bulletin. */
 export async function readDeliveryLog(dbPath: string, bulletin?: string): Promise<{ deliveries: DeliveryRow[]; attempts: AttemptRow[] }> {
   if (!existsSync(deliveriesPath(dbPath))) return { deliveries: [], attempts: [] };
-  const log = await Warehouse.open(deliveriesPath(dbPath), { readOnly: true, lockWaitMs: 120_000, memoryLimit: '256MB' });
-  try {
+  return withLog(dbPath, async (log) => {
     const where = bulletin === undefined ? '' : 'WHERE bulletin = $bulletin';
     const params = bulletin === undefined ? undefined : { bulletin };
     const deliveries = await log.all<DeliveryRow>(`SELECT ${DELIVERY_COLUMNS} FROM deliveries ${where} ORDER BY first_at DESC, bulletin, recipient`, params);
@@ -130,9 +121,7 @@ export async function readDeliveryLog(dbPath: string, bulletin?: string): Promis
       params,
     );
     return { deliveries, attempts };
-  } finally {
-    log.close();
-  }
+  }, true);
 }
 
 const DELIVERY_COLUMNS = `bulletin, recipient, message_id, state, snapshot_id, CAST(attachments AS VARCHAR) AS attachments,

@@ -5,9 +5,9 @@
 import { existsSync } from 'node:fs';
 import { InputRefused } from '../errors.ts';
 import type { Figures, FiguresResult } from '../figures/figures.ts';
-import { sqlFile } from '../paths.ts';
+import { withLogFile } from '../warehouse/logs.ts';
 import { EXPORT_TABLES, type TableName } from '../warehouse/tables.ts';
-import { Warehouse, quoteIdent } from '../warehouse/warehouse.ts';
+import { quoteIdent, type Warehouse } from '../warehouse/warehouse.ts';
 
 /** The cumulative figures, and the table whose records can make each one fall (withdrawn or corrected). */
 export const CUMULATIVE_FIGURES: Partial<Record<keyof Figures, TableName>> = {
@@ -62,8 +62,7 @@ export async function releaseFigures(
   operation: string,
   revisionReason: string | undefined,
 ): Promise<{ releaseId: number; falls: Fall[] }> {
-  const log = await openReleaseLog(dbPath);
-  try {
+  return withReleaseLog(dbPath, async (log) => {
     const [last] = await log.all<{ snapshot_id: string; as_of: string; figures: string }>(
       `SELECT snapshot_id, CAST(as_of AS VARCHAR) AS as_of, CAST(figures AS VARCHAR) AS figures FROM releases
        WHERE operation = $operation ORDER BY release_id DESC LIMIT 1`,
@@ -89,9 +88,7 @@ export async function releaseFigures(
       },
     );
     return { releaseId: next, falls };
-  } finally {
-    log.close();
-  }
+  });
 }
 
 /**
@@ -120,8 +117,7 @@ export interface PastRelease {
 /** The newest release of the operation as of before D (or on D too, with `orOn`); null when none, or no release log. */
 export async function lastRelease(dbPath: string, operation: string, asOf: string, orOn = false): Promise<PastRelease | null> {
   if (!existsSync(releasesPath(dbPath))) return null;
-  const log = await openReleaseLog(dbPath);
-  try {
+  return withReleaseLog(dbPath, async (log) => {
     const [row] = await log.all<{ release_id: number; as_of: string; snapshot_id: string; released_at: string; figures: string }>(
       `SELECT release_id, CAST(as_of AS VARCHAR) AS as_of, snapshot_id, CAST(released_at AS VARCHAR) AS released_at, CAST(figures AS VARCHAR) AS figures
        FROM releases WHERE operation = $operation AND (as_of < CAST($as_of AS DATE) OR ($or_on AND as_of = CAST($as_of AS DATE)))
@@ -129,9 +125,7 @@ export async function lastRelease(dbPath: string, operation: string, asOf: strin
       { operation, as_of: asOf, or_on: orOn },
     );
     return row ? { ...row, figures: JSON.parse(row.figures) as Figures } : null;
-  } finally {
-    log.close();
-  }
+  });
 }
 
 function describeFalls(falls: Fall[], releasedAsOf: string): string {
@@ -141,22 +135,17 @@ function describeFalls(falls: Fall[], releasedAsOf: string): string {
 }
 
 export async function listReleases(dbPath: string): Promise<ReleaseRow[]> {
-  const log = await openReleaseLog(dbPath);
-  try {
-    return await log.all<ReleaseRow & Record<string, unknown>>(
+  return withReleaseLog(dbPath, async (log) => {
+    return log.all<ReleaseRow & Record<string, unknown>>(
       `SELECT release_id, operation, CAST(operation_start AS VARCHAR) AS operation_start, CAST(as_of AS VARCHAR) AS as_of,
               snapshot_id, CAST(released_at AS VARCHAR) AS released_at, revision, reason
        FROM releases ORDER BY release_id`,
     );
-  } finally {
-    log.close();
-  }
+  });
 }
 
-async function openReleaseLog(dbPath: string): Promise<Warehouse> {
-  const log = await Warehouse.open(releasesPath(dbPath), { lockWaitMs: 60_000 });
-  await log.run(sqlFile('publish/releases.sql'));
-  return log;
+function withReleaseLog<T>(dbPath: string, fn: (log: Warehouse) => Promise<T>): Promise<T> {
+  return withLogFile(releasesPath(dbPath), 'publish/releases.sql', fn, { lockWaitMs: 60_000 });
 }
 
 async function fallsSince(reader: Warehouse, released: Figures, now: Figures, releasedSnapshot: string): Promise<Fall[]> {

@@ -1,9 +1,8 @@
-// The job log (<db>.jobs.duckdb, queries/schedule/job_runs.sql): a row per run, written when it starts and when it
-// ends, and when the scheduler first saw each job. Opened per write and closed again, so `bulletin jobs` and a
-// running scheduler only wait for each other for a moment.
+// The job log (<db>.jobs.duckdb, queries/schedule/job_runs.sql, a log file of warehouse/logs.ts): a row per run,
+// written when it starts and when it ends, and when the scheduler first saw each job.
 import { existsSync } from 'node:fs';
-import { sqlFile } from '../paths.ts';
-import { Warehouse } from '../warehouse/warehouse.ts';
+import { withLogFile } from '../warehouse/logs.ts';
+import type { Warehouse } from '../warehouse/warehouse.ts';
 
 export type RunTrigger = 'schedule' | 'catch-up' | 'manual';
 export type RunOutcome = 'ok' | 'failed' | 'stopped';
@@ -25,14 +24,8 @@ export function jobLogPath(dbPath: string): string {
   return `${dbPath}.jobs.duckdb`;
 }
 
-async function withLog<T>(dbPath: string, fn: (log: Warehouse) => Promise<T>, readOnly = false): Promise<T> {
-  const log = await Warehouse.open(jobLogPath(dbPath), { readOnly, lockWaitMs: 120_000, memoryLimit: '256MB' });
-  try {
-    if (!readOnly) await log.run(sqlFile('schedule/job_runs.sql'));
-    return await fn(log);
-  } finally {
-    log.close();
-  }
+function withLog<T>(dbPath: string, fn: (log: Warehouse) => Promise<T>, readOnly = false): Promise<T> {
+  return withLogFile(jobLogPath(dbPath), 'schedule/job_runs.sql', fn, { readOnly });
 }
 
 export async function startRun(dbPath: string, run: { job: string; kind: string; scheduledFor: Date | null; trigger: RunTrigger }): Promise<number> {
