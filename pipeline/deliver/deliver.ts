@@ -10,6 +10,7 @@
 // whose whole message went out without an answer is uncertain too. A temporary failure (nothing accepted) leaves
 // 'retrying' and is retried after a backoff, also by a later run; a permanent one is not retried in the run.
 import { existsSync, readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import { configPath, expandRecipients, loadConfig } from '../config.ts';
 import { InputRefused } from '../errors.ts';
@@ -200,18 +201,10 @@ async function sendWithRetries(
 
 /** Waits; false when the signal ended the wait. */
 function pause(ms: number, signal?: AbortSignal): Promise<boolean> {
-  return new Promise((done) => {
-    if (signal?.aborted) return done(false);
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      done(true);
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      done(false);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
+  return sleep(ms, undefined, { signal }).then(
+    () => true,
+    () => false,
+  );
 }
 
 /** One line for a failed run: the recipients not delivered, each with the server's answer. */

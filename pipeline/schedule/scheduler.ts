@@ -6,6 +6,7 @@
 // in the order they fall due. SIGTERM or SIGINT: a waiting scheduler exits at once; a running job is told (its
 // deliveries start no new attempt) and ends, its run recorded as stopped (so it is owed again), then the scheduler
 // exits 0. The wait is at most a minute at a time, so a changed system clock is noticed.
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Config } from '../config.ts';
 import { chinaTime } from '../dates.ts';
 import { nextSlot, missedSlot } from './cron.ts';
@@ -29,13 +30,11 @@ export async function runScheduler(options: ScheduleOptions): Promise<void> {
   const { config } = options;
   const lock = await acquireSchedulerLock(options.dbPath);
   const stop = new AbortController();
-  let wake: (() => void) | undefined;
+  let busy = false;
   const onSignal = (signal: NodeJS.Signals) => {
     if (!stop.signal.aborted) log(`schedule: ${signal}: stopping${busy ? ' after the running job' : ''}`);
     stop.abort();
-    wake?.();
   };
-  let busy = false;
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
   try {
@@ -73,14 +72,8 @@ export async function runScheduler(options: ScheduleOptions): Promise<void> {
       }
       const nextTimes = config.jobs.map((job) => nextSlot(job.cron, now)?.getTime() ?? Infinity);
       const waitMs = Math.max(0, Math.min(MAX_WAIT_MS, Math.min(...nextTimes) - Date.now()));
-      await new Promise<void>((done) => {
-        const timer = setTimeout(done, waitMs);
-        wake = () => {
-          clearTimeout(timer);
-          done();
-        };
-      });
-      wake = undefined;
+      // Ended early by the stop signal.
+      await sleep(waitMs, undefined, { signal: stop.signal }).catch(() => undefined);
     }
     log('schedule: stopped');
   } finally {
