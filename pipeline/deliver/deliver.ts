@@ -11,16 +11,15 @@
 // 'retrying' and is retried after a backoff, also by a later run; a permanent one is not retried in the run.
 import { existsSync, readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { join } from 'node:path';
 import { configPath, expandRecipients, loadConfig } from '../config.ts';
 import { InputRefused } from '../errors.ts';
 import { checkedDate, operationWindow } from '../figures/window.ts';
 import type { Language } from '../labels.ts';
-import { defaultOutDir, languagesOf, renderBulletin } from '../render/render.ts';
+import { bulletinStem, defaultOutDir, languagesOf, renderBulletin } from '../render/render.ts';
 import { bulletinKind } from '../render/templates.ts';
 import { latestSnapshotId } from '../warehouse/snapshots.ts';
 import { deliveryOf, finishAttempt, recordState, startAttempt } from './deliveries.ts';
-import { bulletinFileStem, composeMail, messageIdFor, type RenderedLanguage } from './message.ts';
+import { bulletinFileStem, composeMail, messageIdFor, type FiguresFile, type RenderedLanguage } from './message.ts';
 import { createMailer, describeSmtp, smtpSettings, type SendOutcome } from './smtp.ts';
 
 export interface DeliverOptions {
@@ -79,13 +78,13 @@ export async function deliverBulletin(options: DeliverOptions): Promise<DeliverR
   // 2.
   const snapshot = latestSnapshotId(options.dbPath);
   let rendered = false;
-  let files = renderedFor(outDir, templateName, languages, snapshot);
-  if (!files) {
-    const result = await renderBulletin({ dbPath: options.dbPath, configPath: options.configPath, asOf, operationStart: options.operationStart, lang: options.lang, template: templateName, out: outDir });
+  let files = readRendered(outDir, templateName, languages);
+  if (!files || snapshot === null || files.some((f) => f.figures.snapshot !== snapshot)) {
+    await renderBulletin({ dbPath: options.dbPath, configPath: options.configPath, asOf, operationStart: options.operationStart, lang: options.lang, template: templateName, out: outDir });
     rendered = true;
-    files = result.files.map((f) => ({ language: f.language, pdf: f.pdf, figuresFile: f.figures }));
+    files = readRendered(outDir, templateName, languages)!;
   }
-  const usedSnapshot = (JSON.parse(readFileSync(files[0].figuresFile, 'utf8')) as { snapshot: string }).snapshot;
+  const usedSnapshot = files[0].figures.snapshot;
   const mail = composeMail(kind, bulletinFileStem(window.key, templateName, asOf), files);
   const attachments = mail.attachments.map(({ filename, sha256 }) => ({ filename, sha256 }));
   log(`${rendered ? 'rendered' : 'already rendered'} ${bulletin} from snapshot ${usedSnapshot}; mailing ${recipients.length} recipient(s) through ${describeSmtp(smtp)}`);
@@ -131,14 +130,14 @@ export async function deliverBulletin(options: DeliverOptions): Promise<DeliverR
   return { bulletin, snapshot: usedSnapshot, rendered, pdfs: files.map((f) => f.pdf), recipients: results };
 }
 
-/** The PDFs and figures files of every language, when all were rendered from `snapshot`; else null. */
-function renderedFor(outDir: string, template: string, languages: Language[], snapshot: string | null): RenderedLanguage[] | null {
-  if (snapshot === null) return null;
-  const files = languages.map((language) => ({ language, pdf: join(outDir, `${template}.${language}.pdf`), figuresFile: join(outDir, `${template}.${language}.figures.json`) }));
-  for (const file of files) {
-    if (!existsSync(file.pdf) || !existsSync(file.figuresFile)) return null;
+/** The PDF and the read figures file of every language in the out folder; null when one is missing or unreadable. */
+function readRendered(outDir: string, template: string, languages: Language[]): RenderedLanguage[] | null {
+  const files: RenderedLanguage[] = [];
+  for (const language of languages) {
+    const stem = bulletinStem(outDir, template, language);
+    if (!existsSync(`${stem}.pdf`)) return null;
     try {
-      if ((JSON.parse(readFileSync(file.figuresFile, 'utf8')) as { snapshot?: string }).snapshot !== snapshot) return null;
+      files.push({ language, pdf: `${stem}.pdf`, figures: JSON.parse(readFileSync(`${stem}.figures.json`, 'utf8')) as FiguresFile });
     } catch {
       return null;
     }

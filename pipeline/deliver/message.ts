@@ -12,10 +12,11 @@ import { exactNumber, pressRounded } from '../publish/rules.ts';
 import { formatDate } from '../render/helpers.ts';
 import type { BulletinKind } from '../render/templates.ts';
 
+/** A rendered language of a bulletin: its PDF and its figures file, read. */
 export interface RenderedLanguage {
   language: Language;
   pdf: string;
-  figuresFile: string;
+  figures: FiguresFile;
 }
 
 export interface BulletinMail {
@@ -24,7 +25,7 @@ export interface BulletinMail {
   attachments: { filename: string; content: Buffer; contentType: string; sha256: string }[];
 }
 
-interface FiguresFile {
+export interface FiguresFile {
   as_of: string;
   operation_start: string;
   snapshot: string;
@@ -37,8 +38,7 @@ type MailTexts = Record<'public' | 'internal', Record<Language, { subject: strin
 export function composeMail(kind: BulletinKind, bulletinFileStem: string, rendered: RenderedLanguage[]): BulletinMail {
   const texts = parseYaml(readFileSync(join(repoRoot, 'templates', 'mail', 'messages.yaml'), 'utf8')) as MailTexts;
   const ordered = [...rendered].sort((a, b) => (a.language === b.language ? 0 : a.language === 'zh' ? -1 : 1));
-  const parts = ordered.map(({ language, pdf, figuresFile }) => {
-    const doc = JSON.parse(readFileSync(figuresFile, 'utf8')) as FiguresFile;
+  const parts = ordered.map(({ language, pdf, figures: doc }) => {
     const count = (id: string) => Number(doc.figures[id].computed);
     const counted = kind.audience === 'public' ? pressRounded : exactNumber;
     const content = readFileSync(pdf);

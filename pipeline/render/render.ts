@@ -130,7 +130,7 @@ export async function renderBulletin(options: RenderOptions): Promise<RenderResu
   const renderedAt = (options.now ?? currentTime()).toISOString();
   await withPrinter(async (printer) => {
     for (const page of pages) {
-      const stem = join(outDir, `${templateName}.${page.language}`);
+      const stem = bulletinStem(outDir, templateName, page.language);
       const chartFiles = Object.entries(page.charts).map(([id, svg]) => {
         const file = join(outDir, 'charts', `${templateName}.${page.language}.${id}.svg`);
         writeFileAtomically(file, svg);
@@ -152,6 +152,11 @@ export async function renderBulletin(options: RenderOptions): Promise<RenderResu
     }
   });
   return { template: templateName, operation: window.key, asOf, snapshot: result.snapshot, outDir, files };
+}
+
+/** Where a bulletin's files of one language are: <stem>.pdf, <stem>.html, <stem>.figures.json. */
+export function bulletinStem(outDir: string, template: string, language: Language): string {
+  return join(outDir, `${template}.${language}`);
 }
 
 /** reports/<operation>/<as-of>/ under the working directory (a window given by its start: start-<date>). */
