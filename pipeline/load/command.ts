@@ -1,6 +1,7 @@
 // The `load` command's face: reads the environment (clock, key), shows progress on stderr and the per-file
 // summary table on stdout. Returns the one-line reasons of the rejected files.
 import { currentTime } from '../dates.ts';
+import { displayWidth, padToWidth } from '../text-width.ts';
 import { loadExports, readHmacKey, type FileResult } from './load.ts';
 
 export interface LoadCommandOptions {
@@ -68,10 +69,10 @@ function summaryTable(results: FileResult[]): string {
     r.outcome === 'rejected' ? `rejected: ${r.reason}` : r.outcome,
   ]);
   const numeric = new Set([2, 3, 4, 5, 6]);
-  const widths = header.map((h, i) => Math.max(width(h), ...rows.map((row) => width(row[i]))));
+  const widths = header.map((h, i) => Math.max(displayWidth(h), ...rows.map((row) => displayWidth(row[i]))));
   const format = (cells: string[]) =>
     cells
-      .map((cell, i) => (i === cells.length - 1 ? cell : numeric.has(i) ? pad(cell, widths[i], true) : pad(cell, widths[i], false)))
+      .map((cell, i) => (i === cells.length - 1 ? cell : padToWidth(cell, widths[i], numeric.has(i))))
       .join('  ')
       .trimEnd();
   return [format(header), ...rows.map(format)].join('\n') + '\n';
@@ -81,14 +82,3 @@ function num(value: number | undefined): string {
   return value === undefined ? '-' : String(value);
 }
 
-/** Display width: CJK characters take two columns in a terminal. */
-function width(text: string): number {
-  let w = 0;
-  for (const ch of text) w += /[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]/.test(ch) ? 2 : 1;
-  return w;
-}
-
-function pad(text: string, to: number, right: boolean): string {
-  const fill = ' '.repeat(Math.max(0, to - width(text)));
-  return right ? fill + text : text + fill;
-}

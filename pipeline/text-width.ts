@@ -1,0 +1,75 @@
+// How many terminal columns a text takes: East Asian Wide and Fullwidth characters (Chinese) take 2, combining
+// marks 0, others 1. For every aligned table the command prints (load summary, analyst results).
+
+/** Terminal columns of a text. */
+export function displayWidth(text: string): number {
+  let width = 0;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x300) {
+      width++; // the fast path: ASCII and Latin-1
+      continue;
+    }
+    const point = text.codePointAt(i)!;
+    if (point > 0xffff) i++;
+    width += charWidth(point);
+  }
+  return width;
+}
+
+export function charWidth(point: number): number {
+  if (inRanges(ZERO_WIDTH, point)) return 0;
+  return inRanges(WIDE, point) ? 2 : 1;
+}
+
+function inRanges(ranges: readonly number[], point: number): boolean {
+  if (point < ranges[0] || point > ranges[ranges.length - 1]) return false;
+  let low = 0;
+  let high = ranges.length / 2 - 1;
+  while (low <= high) {
+    const middle = (low + high) >> 1;
+    if (point < ranges[2 * middle]) high = middle - 1;
+    else if (point > ranges[2 * middle + 1]) low = middle + 1;
+    else return true;
+  }
+  return false;
+}
+
+// Start/end pairs, sorted. Combining marks, zero-width spaces and joiners, variation selectors.
+const ZERO_WIDTH = [
+  0x0300, 0x036f, 0x0483, 0x0489, 0x0591, 0x05bd, 0x0610, 0x061a, 0x064b, 0x065f, 0x1ab0, 0x1aff, 0x1dc0, 0x1dff,
+  0x200b, 0x200f, 0x2060, 0x2064, 0x20d0, 0x20ff, 0x302a, 0x302d, 0x3099, 0x309a, 0xfe00, 0xfe0f, 0xfe20, 0xfe2f,
+  0xfeff, 0xfeff, 0xe0100, 0xe01ef,
+];
+
+// East Asian Width W and F of Unicode 16 (EastAsianWidth.txt), condensed to whole blocks where the gaps are unassigned.
+const WIDE = [
+  0x1100, 0x115f, // Hangul Jamo initials
+  0x231a, 0x231b, 0x2329, 0x232a, 0x23e9, 0x23ec, 0x23f0, 0x23f0, 0x23f3, 0x23f3, 0x25fd, 0x25fe, 0x2614, 0x2615,
+  0x2630, 0x2637, 0x2648, 0x2653, 0x267f, 0x267f, 0x268a, 0x268f, 0x2693, 0x2693, 0x26a1, 0x26a1, 0x26aa, 0x26ab,
+  0x26bd, 0x26be, 0x26c4, 0x26c5, 0x26ce, 0x26ce, 0x26d4, 0x26d4, 0x26ea, 0x26ea, 0x26f2, 0x26f3, 0x26f5, 0x26f5,
+  0x26fa, 0x26fa, 0x26fd, 0x26fd, 0x2705, 0x2705, 0x270a, 0x270b, 0x2728, 0x2728, 0x274c, 0x274c, 0x274e, 0x274e,
+  0x2753, 0x2755, 0x2757, 0x2757, 0x2795, 0x2797, 0x27b0, 0x27b0, 0x27bf, 0x27bf, 0x2b1b, 0x2b1c, 0x2b50, 0x2b50,
+  0x2b55, 0x2b55, // emoji presentation symbols
+  0x2e80, 0x303e, // CJK radicals, Kangxi, ideographic description, CJK symbols and punctuation (U+3000 is F)
+  0x3041, 0x3247, // kana, bopomofo, Hangul compatibility jamo, kanbun, CJK strokes, enclosed CJK
+  0x3250, 0xa4cf, // enclosed CJK, CJK compatibility, CJK extension A, Yijing, CJK unified ideographs, Yi
+  0xa960, 0xa97f, 0xac00, 0xd7a3, // Hangul
+  0xf900, 0xfaff, // CJK compatibility ideographs
+  0xfe10, 0xfe19, 0xfe30, 0xfe6f, // vertical forms, CJK compatibility forms, small forms
+  0xff00, 0xff60, 0xffe0, 0xffe6, // fullwidth forms
+  0x16fe0, 0x1b2ff, // Tangut, Khitan, kana supplements
+  0x1f004, 0x1f004, 0x1f0cf, 0x1f0cf, 0x1f18e, 0x1f18e, 0x1f191, 0x1f19a, 0x1f200, 0x1f265, // enclosed ideographs
+  0x1f300, 0x1f320, 0x1f32d, 0x1f335, 0x1f337, 0x1f37c, 0x1f37e, 0x1f393, 0x1f3a0, 0x1f3ca, 0x1f3cf, 0x1f3d3,
+  0x1f3e0, 0x1f3f0, 0x1f3f4, 0x1f3f4, 0x1f3f8, 0x1f43e, 0x1f440, 0x1f440, 0x1f442, 0x1f4fc, 0x1f4ff, 0x1f53d,
+  0x1f54b, 0x1f54e, 0x1f550, 0x1f567, 0x1f57a, 0x1f57a, 0x1f595, 0x1f596, 0x1f5a4, 0x1f5a4, 0x1f5fb, 0x1f64f,
+  0x1f680, 0x1f6c5, 0x1f6cc, 0x1f6cc, 0x1f6d0, 0x1f6d2, 0x1f6d5, 0x1f6df, 0x1f6eb, 0x1f6ec, 0x1f6f4, 0x1f6fc,
+  0x1f7e0, 0x1f7eb, 0x1f7f0, 0x1f7f0, 0x1f90c, 0x1f93a, 0x1f93c, 0x1f945, 0x1f947, 0x1f9ff, 0x1fa70, 0x1faff, // emoji
+  0x20000, 0x2fffd, 0x30000, 0x3fffd, // CJK extensions B–H
+];
+
+/** `text` padded with spaces to `width` columns, on the left when `right` (numbers). */
+export function padToWidth(text: string, width: number, right: boolean): string {
+  const padding = ' '.repeat(Math.max(0, width - displayWidth(text)));
+  return right ? padding + text : text + padding;
+}
