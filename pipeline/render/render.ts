@@ -8,7 +8,7 @@
 // Files are written atomically, the PDF last, so a PDF on disk always has its figures file beside it.
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { subYears } from 'date-fns';
+import { format, parseISO, subYears } from 'date-fns';
 import { CHART_IDS, renderCharts } from '../charts/charts.ts';
 import { configPath, loadConfig, operationContaining, type Config } from '../config.ts';
 import { currentTime, isLastDayOfYear } from '../dates.ts';
@@ -50,7 +50,6 @@ export interface RenderedFile {
   html: string;
   figures: string;
   charts: string[];
-  pages?: number;
   bytes: number;
 }
 
@@ -174,9 +173,8 @@ export function languagesOf(lang: string): Language[] {
 async function comparisons(dbPath: string, reader: Warehouse, config: Config, operationKey: string, result: FiguresResult): Promise<Comparison> {
   const asOf = result.parameters.as_of;
   const previousRelease = await lastRelease(dbPath, operationKey, asOf);
-  const [y, m, d] = asOf.split('-').map(Number);
-  const yearEarlier = subYears(new Date(y, m - 1, d, 12), 1);
-  const lastYearAsOf = `${yearEarlier.getFullYear()}-${String(yearEarlier.getMonth() + 1).padStart(2, '0')}-${String(yearEarlier.getDate()).padStart(2, '0')}`;
+  // 2024-02-29 gives 2023-02-28.
+  const lastYearAsOf = format(subYears(parseISO(asOf), 1), 'yyyy-MM-dd');
   const lastYearOperation = operationContaining(config.operations, lastYearAsOf);
   let lastYear: Comparison['lastYear'] = null;
   if (lastYearOperation) {
