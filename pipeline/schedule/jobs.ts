@@ -53,6 +53,7 @@ export async function runJob(
   } catch (error) {
     result = { outcome: 'failed', detail: '', error: oneLine(error) };
   }
+  // Whatever failed after the stop signal (a delivery not retried, a render whose browser was closed) was stopped.
   if (context.signal?.aborted && result.outcome === 'failed') result = { ...result, outcome: 'stopped' };
   await finishRun(context.dbPath, runId, { outcome: result.outcome, error: result.error, detail: result.detail });
   const slot = run.slot ? ` for ${chinaTime(run.slot)}` : '';
@@ -87,6 +88,6 @@ async function perform(job: Job, context: JobContext, run: { slot: Date | null; 
   const count = (outcome: string) => result.recipients.filter((r) => r.outcome === outcome).length;
   const detail = `${result.bulletin}: ${count('sent')} sent, ${count('already sent')} already sent${result.rendered ? ' (rendered)' : ''}`;
   const failure = deliveryFailure(result);
-  if (failure) return { outcome: result.recipients.some((r) => r.outcome === 'stopped') && context.signal?.aborted ? 'stopped' : 'failed', detail, error: failure.message };
+  if (failure) return { outcome: 'failed', detail, error: failure.message };
   return { outcome: 'ok', detail };
 }
