@@ -16,8 +16,8 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-# npm packages at the versions pinned in package-lock.json. (`npm ci` refuses this lock file: npm 11 leaves the
-# other platforms' optional DuckDB bindings out of it and then calls it out of sync; `npm install` honours it.)
-npm install --no-audit --no-fund --loglevel=error
+# npm packages exactly as pinned in package-lock.json (which lists DuckDB's optional bindings of every platform,
+# so `npm ci` accepts it on any machine).
+npm ci --no-audit --no-fund --loglevel=error
 
 bash scripts/demo.sh
