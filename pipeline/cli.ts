@@ -250,10 +250,76 @@ function buildProgram(): Command {
       process.stdout.write(await describeSchema(globals.db ?? defaultWarehousePath, Boolean(options.json), sandboxOptions({})));
     });
 
-  // Subcommands inherit the error handling and the one-line error output.
-  for (const sub of program.commands) sub.exitOverride().configureOutput(program.configureOutput());
+  const desk = program.command('desk').description('the press desk: desk users, the hold switch (desk.md)');
+  const users = desk.command('user').description('desk users: name, role, password (scrypt)');
+  users
+    .command('add')
+    .description('add a desk user; the password comes from BULLETIN_DESK_PASSWORD, a prompt, or the first line of stdin')
+    .argument('<name>', 'user name: letters, digits, dots, dashes, underscores')
+    .requiredOption('--role <role>', 'drafter, approver (may also draft) or admin')
+    .addHelpText('after', '\nExample:\n  bulletin desk user add wang.fang --role approver')
+    .action(async (name: string, options: { role: string }, command: Command) => {
+      const { runUserAdd } = await import('./desk/command.ts');
+      await runUserAdd(warehouseOf(command), name, options.role);
+    });
+  users
+    .command('list')
+    .description('list the desk users and their roles')
+    .action(async (_options: unknown, command: Command) => {
+      const { usersTable } = await import('./desk/command.ts');
+      process.stdout.write(usersTable(warehouseOf(command)));
+    });
+  desk
+    .command('hold')
+    .description('stop every delivery (scheduled, manual, pre-release, test) until resume')
+    .requiredOption('--reason <text>', 'why: shown on every desk page and recorded with each held run')
+    .option('--as <user>', 'the desk user acting (password from BULLETIN_DESK_PASSWORD or a prompt)')
+    .addHelpText('after', '\nExample:\n  bulletin desk hold --reason "figures under review" --as wang.fang')
+    .action(async (options: { reason: string; as?: string }, command: Command) => {
+      const { runHold } = await import('./desk/command.ts');
+      await runHold(warehouseOf(command), options.as, options.reason);
+    });
+  desk
+    .command('resume')
+    .description('lift the hold')
+    .option('--as <user>', 'the desk user acting')
+    .action(async (options: { as?: string }, command: Command) => {
+      const { runResume } = await import('./desk/command.ts');
+      await runResume(warehouseOf(command), options.as);
+    });
+
+  const edition = program.command('edition').description('editions of bulletins: draft, sign-off, release (desk.md)');
+  edition
+    .command('list')
+    .description('every edition: id, state, release time, last change')
+    .option('--json', 'print a JSON array')
+    .action(async (options: { json?: boolean }, command: Command) => {
+      const { editionList } = await import('./desk/command.ts');
+      process.stdout.write(await editionList(warehouseOf(command), Boolean(options.json)));
+    });
+  edition
+    .command('log')
+    .description('the desk log: every transition, pre-release, delivery and hold, oldest first')
+    .argument('[id]', 'only this edition, e.g. reunion-2021/press/2021-11-30#1')
+    .option('--json', 'print a JSON array')
+    .action(async (id: string | undefined, options: { json?: boolean }, command: Command) => {
+      const { editionLog } = await import('./desk/command.ts');
+      process.stdout.write(await editionLog(warehouseOf(command), id, Boolean(options.json)));
+    });
+
+  // Subcommands (and theirs) inherit the error handling and the one-line error output.
+  const inherit = (parent: Command) => {
+    for (const sub of parent.commands) {
+      sub.exitOverride().configureOutput(program.configureOutput());
+      inherit(sub);
+    }
+  };
+  inherit(program);
   return program;
 }
+
+/** The warehouse a command works on: --db, else BULLETIN_DB, else the default. */
+const warehouseOf = (command: Command) => (command.optsWithGlobals() as GlobalOptions).db ?? defaultWarehousePath;
 
 // The options metrics, render and deliver share.
 const asOfOption = () => new Option('--as-of <date>', 'the bulletin date D, YYYY-MM-DD, inclusive (China Standard Time)').makeOptionMandatory();

@@ -1,0 +1,105 @@
+// The desk's command-line face (desk.md "Commands"): reads passwords, authenticates `--as USER`, prints lists and
+// logs. Every rule is asked of workflow.ts and store.ts; nothing here decides what may happen.
+import { readFileSync } from 'node:fs';
+import { chinaTime, currentTime } from '../dates.ts';
+import { UsageError } from '../errors.ts';
+import { displayWidth, padToWidth } from '../text-width.ts';
+import { currentHold, listEditions, readLog, resumeFromHold, setHold, withDesk, type Edition, type LogEntry } from './store.ts';
+import { addUser, authenticate, listUsers } from './users.ts';
+import type { Actor } from './workflow.ts';
+
+/** The password: BULLETIN_DESK_PASSWORD, else a prompt without echo on a terminal, else the first line of stdin. */
+export async function readPassword(prompt: string, env = process.env): Promise<string> {
+  if (env.BULLETIN_DESK_PASSWORD !== undefined) return env.BULLETIN_DESK_PASSWORD;
+  if (!process.stdin.isTTY) {
+    const text = readFileSync(0, 'utf8');
+    return text.split(/\r?\n/)[0];
+  }
+  return promptHidden(prompt);
+}
+
+function promptHidden(prompt: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const input = process.stdin;
+    let typed = '';
+    process.stderr.write(prompt);
+    input.setRawMode(true);
+    input.resume();
+    input.setEncoding('utf8');
+    const done = (error: Error | null) => {
+      input.setRawMode(false);
+      input.pause();
+      input.removeListener('data', onData);
+      process.stderr.write('\n');
+      if (error) reject(error);
+      else resolve(typed);
+    };
+    const onData = (chunk: string) => {
+      for (const ch of chunk) {
+        if (ch === '\r' || ch === '\n') return done(null);
+        if (ch === '\u0003') return done(new UsageError('cancelled'));
+        if (ch === '\u007f' || ch === '\b') typed = typed.slice(0, -1);
+        else typed += ch;
+      }
+    };
+    input.on('data', onData);
+  });
+}
+
+/** `--as NAME`: the desk user, authenticated by their password. */
+export async function actingUser(dbPath: string, name: string | undefined, env = process.env): Promise<Actor> {
+  if (!name) throw new UsageError('this command acts as a desk user: give --as NAME');
+  return authenticate(dbPath, name, await readPassword(`password of ${name}: `, env));
+}
+
+export async function runUserAdd(dbPath: string, name: string, role: string, env = process.env): Promise<void> {
+  const password = await readPassword(`password for ${name}: `, env);
+  await addUser(dbPath, name, role, password, currentTime(env));
+  process.stderr.write(`desk user ${name} added (${role})\n`);
+}
+
+export function usersTable(dbPath: string): string {
+  return table(['name', 'role', 'added (China time)'], listUsers(dbPath).map((u) => [u.name, u.role, chinaTime(new Date(u.created_at))]));
+}
+
+export async function runHold(dbPath: string, as: string | undefined, reason: string, env = process.env): Promise<void> {
+  const actor = await actingUser(dbPath, as, env);
+  await withDesk(dbPath, (desk) => setHold(desk, actor, reason, currentTime(env)));
+  process.stderr.write(`hold in force: every delivery stops until bulletin desk resume\n`);
+}
+
+export async function runResume(dbPath: string, as: string | undefined, env = process.env): Promise<void> {
+  const actor = await actingUser(dbPath, as, env);
+  await withDesk(dbPath, (desk) => resumeFromHold(desk, actor, currentTime(env)));
+  process.stderr.write(`hold lifted\n`);
+}
+
+export async function editionList(dbPath: string, json: boolean): Promise<string> {
+  const { editions, hold } = await withDesk(dbPath, async (desk) => ({ editions: await listEditions(desk), hold: await currentHold(desk) }));
+  if (json) return JSON.stringify(editions.map(publicEdition), null, 2) + '\n';
+  const lines = hold ? [`HOLD since ${chinaTime(new Date(hold.at))} by ${hold.by}: ${hold.reason}`, ''] : [];
+  const rows = editions.map((e) => [e.edition_id, e.state, e.release_at ? chinaTime(new Date(e.release_at)) : '-', chinaTime(new Date(e.updated_at))]);
+  return lines.join('\n') + table(['edition', 'state', 'release (China time)', 'last change'], rows);
+}
+
+export async function editionLog(dbPath: string, editionId: string | undefined, json: boolean): Promise<string> {
+  const entries = await withDesk(dbPath, (desk) => readLog(desk, editionId));
+  if (json) return JSON.stringify(entries, null, 2) + '\n';
+  return table(
+    ['#', 'time (China)', 'user', 'edition', 'action', 'from -> to', 'note'],
+    entries.map((e: LogEntry) => [String(e.seq), chinaTime(new Date(e.at)), e.actor, e.edition_id ?? '-', e.action, e.to_state ? `${e.from_state ?? '-'} -> ${e.to_state}` : '', e.note ?? '']),
+  );
+}
+
+/** An edition as `--json` shows it: the stored row, dates as ISO instants. */
+export function publicEdition(edition: Edition): Record<string, unknown> {
+  const { dir: _dir, ...rest } = edition;
+  return { id: edition.edition_id, ...rest };
+}
+
+/** Columns padded by display width (Chinese counts double); the last column is not padded. */
+function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(displayWidth(h), ...rows.map((r) => displayWidth(r[i]))));
+  const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : padToWidth(c, widths[i], false))).join('  ').trimEnd();
+  return [line(header), ...rows.map(line)].join('\n') + '\n';
+}
