@@ -1,12 +1,14 @@
 // The configuration file (config/bulletin.yaml): raw YAML -> typed, validated Config, checked once at the edge.
 // Every date the methodology keeps "in configuration, not in code" comes from here. A bad value is a UsageError
 // (exit 2) naming the file and the key path, e.g. `config/bulletin.yaml: operations[0].start: not a date YYYY-MM-DD`.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { isAbsolute, join, relative } from 'node:path';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
+import { describeCharacter, refusedCharacter, shownText } from './characters.ts';
 import { isIsoDate } from './dates.ts';
-import { UsageError } from './errors.ts';
+import { addressProblem } from './deliver/address.ts';
+import { oneLine, UsageError } from './errors.ts';
 import { repoRoot } from './paths.ts';
 import { checkCron } from './schedule/cron.ts';
 
@@ -74,10 +76,21 @@ const missingOr = (what: string) => (issue: { input?: unknown }) => (issue.input
 const isoDate = z
   .string({ error: missingOr('not a date YYYY-MM-DD') })
   .refine(isIsoDate, { error: 'not a date YYYY-MM-DD' });
-const text = z.string({ error: missingOr('not a text') }).trim().min(1, { error: 'empty' });
+// Checked before trimming: a trailing CR LF is refused, not trimmed away.
+const noControlCharacters = (value: string, ctx: z.RefinementCtx) => {
+  const refused = refusedCharacter(value);
+  if (refused) ctx.addIssue({ code: 'custom', message: `holds the character ${describeCharacter(refused.char)}`, abort: true });
+};
+const text = z.string({ error: missingOr('not a text') }).superRefine(noControlCharacters).trim().min(1, { error: 'empty' });
 const count = z.int({ error: missingOr('not a whole number') }).min(0, { error: 'below 0' });
 
-const address = z.string().trim().regex(/^[^\s@<>(),;:"]+@[^\s@<>(),;:"]+\.[^\s@<>(),;:"]+$/, { error: 'not an e-mail address' });
+const address = z
+  .string({ error: missingOr('not an e-mail address') })
+  .superRefine((value, ctx) => {
+    const problem = addressProblem(value);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  })
+  .transform((value) => value.trim());
 const positive = (what: string) => z.number({ error: missingOr(what) }).positive({ error: 'not above 0' });
 
 const jobSchema = z
@@ -157,8 +170,8 @@ const configSchema = z
       const j = raw.jobs.findIndex((other) => other.name === job.name);
       if (j < i) ctx.addIssue({ code: 'custom', path: ['jobs', i, 'name'], message: `'${job.name}' is also jobs[${j}]` });
       (job.to ?? []).forEach((entry, k) => {
-        if (!entry.includes('@') && !(entry in raw.mail.lists)) ctx.addIssue({ code: 'custom', path: ['jobs', i, 'to', k], message: `'${entry}' is neither an address nor a list of mail.lists` });
-        else if (entry.includes('@') && !address.safeParse(entry).success) ctx.addIssue({ code: 'custom', path: ['jobs', i, 'to', k], message: 'not an e-mail address' });
+        const problem = recipientProblem(entry, raw.mail.lists, 'an address nor a list of mail.lists');
+        if (problem) ctx.addIssue({ code: 'custom', path: ['jobs', i, 'to', k], message: problem });
       });
     });
   });
@@ -171,17 +184,53 @@ export function configPath(option: string | undefined, env: NodeJS.ProcessEnv = 
 export function loadConfig(path: string): Config {
   const file = displayPath(path);
   if (!existsSync(path)) throw new UsageError(`${file}: configuration file not found`);
-  const document = parseDocument(readFileSync(path, 'utf8'));
+  return parseConfig(readYamlFile(path, file, 'configuration file'), file);
+}
+
+/** Aliases a YAML file may expand (the yaml package's own default): more is an alias bomb, refused. */
+export const MAX_YAML_ALIASES = 100;
+
+/**
+ * A small YAML file people write (configuration, editorial file) read as plain data; every failure is one
+ * UsageError naming the file `shown`: unreadable (a folder at its path), too large, not UTF-8, not YAML, or an alias
+ * bomb (more than MAX_YAML_ALIASES aliases expanded, the yaml package's maxAliasCount).
+ */
+export function readYamlFile(path: string, shown: string, what: string, maxBytes = 1024 * 1024): unknown {
+  let bytes: Buffer;
+  try {
+    if (statSync(path).size > maxBytes) throw new UsageError(`${shown}: the ${what} is larger than ${maxBytes / 1024} KiB`);
+    bytes = readFileSync(path);
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new UsageError(`${shown}: cannot read the ${what}: ${code === 'EISDIR' ? 'it is a folder' : oneLine(error)}`);
+  }
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw new UsageError(`${shown}: the ${what} is not UTF-8 text`);
+  }
+  const document = parseDocument(text);
   if (document.errors.length > 0) {
     const [error] = document.errors;
     const line = error.linePos?.[0].line;
-    throw new UsageError(`${file}:${line ? ` line ${line}:` : ''} not valid YAML: ${error.message.split('\n')[0]}`);
+    throw new UsageError(`${shown}:${line ? ` line ${line}:` : ''} not valid YAML: ${error.message.split('\n')[0]}`);
   }
-  return parseConfig(document.toJS(), file);
+  try {
+    return document.toJS({ maxAliasCount: MAX_YAML_ALIASES });
+  } catch (error) {
+    // The yaml package's ReferenceError for an alias bomb ("Excessive alias count ...").
+    const bomb = /alias/i.test(oneLine(error)) ? ` (more than ${MAX_YAML_ALIASES} aliases expanded)` : '';
+    throw new UsageError(`${shown}: not valid YAML: ${oneLine(error)}${bomb}`);
+  }
 }
 
 /** Validates an already parsed configuration; `file` names it in messages. */
 export function parseConfig(raw: unknown, file: string): Config {
+  // zod drops a `__proto__` key of a record without a word; a list of that name is refused instead.
+  const lists = (raw as { mail?: { lists?: unknown } } | null)?.mail?.lists;
+  if (lists && typeof lists === 'object' && Object.hasOwn(lists, '__proto__')) throw new UsageError(`${file}: mail.lists.__proto__: not a list name (a-z, 0-9, - and _)`);
   const result = configSchema.safeParse(raw ?? {});
   if (!result.success) {
     const [issue] = result.error.issues;
@@ -215,15 +264,40 @@ export function parseConfig(raw: unknown, file: string): Config {
   };
 }
 
-/** Addresses and list names -> the addresses, in order, each once (a list name unknown is a UsageError). */
+/**
+ * Addresses and list names -> the addresses, in order, each once. A list name unknown, or an address that is not
+ * one plain address (a CR or LF in it, a second address, a display name), is a UsageError: nothing is sent.
+ */
 export function expandRecipients(entries: string[], lists: Record<string, string[]>, where = 'mail.lists'): string[] {
   const addresses = entries.flatMap((entry) => {
-    if (entry.includes('@')) return [entry.trim()];
-    const list = lists[entry];
-    if (!list) throw new UsageError(`'${entry}' is neither an e-mail address nor a list of ${where}`);
-    return list;
+    const problem = recipientProblem(entry, lists, `an e-mail address nor a list of ${where}`);
+    if (problem) throw new UsageError(problem);
+    return entry.includes('@') ? [entry.trim()] : listNamed(lists, entry)!;
   });
+  // Every address again, whatever its origin: a configuration object not made by parseConfig is checked too.
+  for (const address of addresses) {
+    const problem = typeof address === 'string' ? addressProblem(address) : 'not an e-mail address';
+    if (problem) throw new UsageError(`'${shownText(String(address))}' of ${where} is ${problem}`);
+  }
   return [...new Set(addresses)];
+}
+
+/** Why a `to` entry is not a good address, or neither one nor a list of `lists`; null when it is fine. */
+function recipientProblem(entry: string, lists: Record<string, string[]>, neither: string): string | null {
+  const shown = `'${shownText(entry)}'`;
+  if (entry.includes('@')) {
+    const problem = addressProblem(entry);
+    return problem && `${shown} is ${problem}`;
+  }
+  if (!listNamed(lists, entry)) return `${shown} is neither ${neither}`;
+  return null;
+}
+
+/** The list of that name: looked up as data, so `__proto__`, `toString` or `constructor` are names like any other. */
+function listNamed(lists: Record<string, string[]>, name: string): string[] | undefined {
+  if (!Object.hasOwn(lists, name)) return undefined;
+  const list: unknown = lists[name];
+  return Array.isArray(list) ? (list as string[]) : undefined;
 }
 
 /** The configured operation whose start..end contains `date`, if any. */
@@ -231,9 +305,9 @@ export function operationContaining(operations: Operation[], date: string): Oper
   return operations.find((op) => op.start <= date && date <= op.end);
 }
 
-/** `operations[0].start` from ['operations', 0, 'start']. */
-function keyPath(path: readonly PropertyKey[]): string {
-  return path.map((key, i) => (typeof key === 'number' ? `[${key}]` : `${i > 0 ? '.' : ''}${String(key)}`)).join('');
+/** `operations[0].start` from ['operations', 0, 'start']; control characters of a key shown as <U+XXXX>. */
+export function keyPath(path: readonly PropertyKey[]): string {
+  return path.map((key, i) => (typeof key === 'number' ? `[${key}]` : `${i > 0 ? '.' : ''}${shownText(String(key))}`)).join('');
 }
 
 function displayPath(path: string): string {

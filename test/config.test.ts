@@ -1,6 +1,6 @@
 // pipeline/config.ts: the configuration file becomes a typed Config, or one UsageError (exit 2) naming the file
 // and the key path of the first bad value.
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configPath, loadConfig, operationContaining, parseConfig } from '../pipeline/config.ts';
@@ -103,6 +103,67 @@ describe('parseConfig', () => {
   it('an empty file is reported as missing its sections', () => {
     expect(messageOf(null)).toBe(`${FILE}: operations: missing`);
   });
+  // Every name Object.prototype has: a list name is looked up as data, never as a property of every object.
+  const PROTOTYPE_NAMES = Object.getOwnPropertyNames(Object.prototype);
+
+  it('a job sending to a name of Object.prototype (__proto__, toString, constructor...) is a usage error, not a crash', () => {
+    expect(PROTOTYPE_NAMES).toEqual(expect.arrayContaining(['__proto__', 'constructor', 'toString', 'valueOf', 'hasOwnProperty']));
+    for (const name of PROTOTYPE_NAMES) {
+      const raw = valid();
+      raw.jobs[1].to = [name];
+      expect(messageOf(raw), name).toBe(`${FILE}: jobs[1].to[0]: '${name}' is neither an address nor a list of mail.lists`);
+    }
+  });
+
+  it('a list named like a property of Object.prototype is a list like any other', () => {
+    const raw = valid();
+    // JSON.parse makes `__proto__` an own key, as the YAML reader does.
+    raw.mail = JSON.parse('{"lists": {"constructor": ["c@reunion.example"], "__proto__": ["p@reunion.example"]}}');
+    expect(messageOf(raw)).toBe(`${FILE}: mail.lists.__proto__: not a list name (a-z, 0-9, - and _)`);
+    delete (raw.mail.lists as Record<string, unknown>)['__proto__'];
+    raw.jobs[1].to = ['constructor'];
+    expect(parseConfig(raw, FILE).jobs[1].to).toEqual(['c@reunion.example']);
+  });
+
+  // Header injection: CR, LF, CR LF, NUL, other control and bidi characters, a second header, a second address.
+  const HOSTILE_ADDRESSES: [string, string][] = [
+    ['a@reunion.example\r', 'U+000D (CR)'],
+    ['a@reunion.example\n', 'U+000A (LF)'],
+    ['a@reunion.example\r\n', 'U+000D (CR)'],
+    ['a@reunion.example\0', 'U+0000 (NUL)'],
+    ['a@reunion.example\r\nBcc: x@y.example', 'U+000D (CR)'],
+    ['a@reunion.example\nBcc: x@y.example', 'U+000A (LF)'],
+    ['\r\na@reunion.example', 'U+000D (CR)'],
+    ['a@reunion.example\u001b[2J', 'U+001B (ESC)'],
+    ['a@reunion.example\u0085', 'U+0085'],
+    ['a@reunion.example\u2028Bcc: x@y.example', 'U+2028 (LINE SEPARATOR)'],
+    ['a@reunion.example\u202e', 'U+202E (RIGHT-TO-LEFT OVERRIDE)'],
+    ['a@reunion.example\tBcc: x@y.example', 'U+0009 (TAB)'],
+    ['a@reunion.example, x@y.example', ''],
+    ['a@reunion.example;x@y.example', ''],
+    ['Chief <a@reunion.example>', ''],
+    ['a@reunion.example (x@y.example)', ''],
+    ['"x@y.example" a@reunion.example', ''],
+  ];
+
+  it('an address with a line break, a control character or a second address is refused, in a list and in a job', () => {
+    for (const [address, character] of HOSTILE_ADDRESSES) {
+      const shown = address.replace(/[\u0000-\u001f\u0085\u2028\u202e]/g, (c) => `<U+${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}>`);
+      const inList = valid();
+      (inList.mail.lists as Record<string, string[]>).press = ['ok@reunion.example', address];
+      const listMessage = messageOf(inList);
+      expect(listMessage, JSON.stringify(address)).toMatch(new RegExp(`^${FILE}: mail\\.lists\\.press\\[1\\]: not an e-mail address`));
+      if (character) expect(listMessage, JSON.stringify(address)).toContain(character);
+      const inJob = valid();
+      inJob.jobs[1].to = [address];
+      const jobMessage = messageOf(inJob);
+      expect(jobMessage, JSON.stringify(address)).toMatch(new RegExp(`^${FILE}: jobs\\[1\\]\\.to\\[0\\]: `));
+      if (character) expect(jobMessage, JSON.stringify(address)).toContain(character);
+      else expect(jobMessage).toContain(`'${shown}' is not an e-mail address`);
+      // One line, and the control characters themselves never printed.
+      for (const message of [listMessage, jobMessage]) expect(message, JSON.stringify(address)).not.toMatch(/[\u0000-\u001f\u0085\u2028\u202e]/);
+    }
+  });
 });
 
 describe('operationContaining', () => {
@@ -149,6 +210,20 @@ describe('loadConfig and the configuration file of the checkout', () => {
     writeFileSync(broken, 'operations: [\n  - id: x\n');
     expect(() => loadConfig(broken)).toThrow(UsageError);
     expect(() => loadConfig(broken)).toThrow(/broken\.yaml: .*not valid YAML/);
+  });
+
+  it('a folder at its path, an alias bomb, bad UTF-8: usage errors naming the file', () => {
+    const folder = join(tmp.dir, 'folder.yaml');
+    mkdirSync(folder);
+    expect(() => loadConfig(folder)).toThrow(new UsageError(`${folder}: cannot read the configuration file: it is a folder`));
+    const bomb = join(tmp.dir, 'bomb.yaml');
+    const levels = Array.from({ length: 9 }, (_, i) => `l${i}: &l${i} [${Array(9).fill(i === 0 ? '"x"' : `*l${i - 1}`).join(', ')}]`);
+    writeFileSync(bomb, levels.join('\n') + '\n');
+    expect(() => loadConfig(bomb)).toThrow(UsageError);
+    expect(() => loadConfig(bomb)).toThrow(`${bomb}: not valid YAML: Excessive alias count indicates a resource exhaustion attack (more than 100 aliases expanded)`);
+    const latin1 = join(tmp.dir, 'latin1.yaml');
+    writeFileSync(latin1, Buffer.from('operations: caf\xe9\n', 'latin1'));
+    expect(() => loadConfig(latin1)).toThrow(new UsageError(`${latin1}: the configuration file is not UTF-8 text`));
   });
 
   it('`bulletin metrics` with a bad configuration exits 2 with one line naming file and key', async () => {

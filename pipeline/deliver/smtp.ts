@@ -21,7 +21,9 @@ import { PassThrough } from 'node:stream';
 import { rootCertificates } from 'node:tls';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import SMTPConnection, { type SMTPConnectionOptions } from 'nodemailer/lib/smtp-connection';
+import { shownText } from '../characters.ts';
 import { oneLine, UsageError } from '../errors.ts';
+import { addressProblem } from './address.ts';
 
 export interface SmtpSettings {
   url: URL;
@@ -86,10 +88,12 @@ export function smtpSettings(env: NodeJS.ProcessEnv = process.env): SmtpSettings
     throw new UsageError(`BULLETIN_SMTP_URL: bad percent-encoding in user or password (${describeUrl(url)})`);
   }
 
-  const from = env.BULLETIN_MAIL_FROM?.trim();
+  const rawFrom = env.BULLETIN_MAIL_FROM ?? '';
+  const from = rawFrom.trim();
   if (!from) throw new UsageError('BULLETIN_MAIL_FROM is not set: the sender address of the bulletins, e.g. bulletin@example.org');
-  if (!/^[^\s@<>(),;:"\\]+@[^\s@<>(),;:"\\]+\.[^\s@<>(),;:"\\]+$/.test(from)) {
-    throw new UsageError(`BULLETIN_MAIL_FROM is not a plain address: ${JSON.stringify(from)} (e.g. bulletin@example.org)`);
+  // Checked untrimmed: a CR LF at its end would start a header of its own.
+  if (addressProblem(rawFrom)) {
+    throw new UsageError(`BULLETIN_MAIL_FROM is not a plain address: '${shownText(rawFrom)}' (e.g. bulletin@example.org)`);
   }
 
   const caFile = env.BULLETIN_SMTP_CA_FILE?.trim() || undefined;

@@ -4,7 +4,9 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deliverBulletin } from '../../pipeline/deliver/deliver.ts';
 import { deliveriesPath } from '../../pipeline/deliver/deliveries.ts';
+import { UsageError } from '../../pipeline/errors.ts';
 import { conformanceDir, queryDb, runCli, startCli, tempDir, writeConfig } from '../helpers.ts';
 import { jobLogPath } from '../../pipeline/schedule/runs.ts';
 import { parseMail, startSmtpServer, type TestSmtpServer } from './smtp-server.ts';
@@ -155,6 +157,81 @@ describe('bulletin deliver', () => {
     expect(Object.values(outcomes).filter((o) => o === 'uncertain').length).toBeLessThanOrEqual(1);
     expect(restarted.code).toBe(Object.values(outcomes).includes('uncertain') ? 1 : 0);
   }, 120_000);
+
+  // Every name Object.prototype has, and header injection in every form: refused before anything is rendered or
+  // sent, whether in --to or in the configuration's mail lists.
+  const PROTOTYPE_NAMES = Object.getOwnPropertyNames(Object.prototype);
+  const HOSTILE_ADDRESSES = [
+    'evil@reunion.example\r',
+    'evil@reunion.example\n',
+    'evil@reunion.example\r\n',
+    'evil@reunion.example\0',
+    'evil@reunion.example\r\nBcc: x@y.example',
+    'evil@reunion.example\nBcc: x@y.example',
+    '\r\nevil@reunion.example',
+    'evil@reunion.example\u001b',
+    'evil@reunion.example\u2028Bcc: x@y.example',
+    'evil@reunion.example\u202e',
+    'evil@reunion.example, x@y.example',
+    'Evil <evil@reunion.example>',
+    'evil@reunion.example>\r\nRCPT TO:<x@y.example',
+  ];
+
+  it('--to a name of Object.prototype or an address with CR, LF, NUL or a second header: a usage error, nothing rendered or sent', async () => {
+    expect(PROTOTYPE_NAMES).toEqual(expect.arrayContaining(['__proto__', 'constructor', 'toString', 'valueOf', 'hasOwnProperty']));
+    const connections = server.connections();
+    const messages = server.received.length;
+    const fresh = join(tmp.dir, 'hostile-out');
+    const attempt = (to: string[]) =>
+      deliverBulletin({ dbPath: db, configPath: env.BULLETIN_CONFIG, asOf: AS_OF, out: fresh, to, env: { ...process.env, ...env } }).then(
+        () => null,
+        (error: unknown) => error,
+      );
+    for (const name of PROTOTYPE_NAMES) {
+      const error = await attempt([name]);
+      expect(error, name).toBeInstanceOf(UsageError);
+      expect((error as Error).message).toBe(`'${name}' is neither an e-mail address nor a list of mail.lists of ${env.BULLETIN_CONFIG}`);
+    }
+    for (const address of HOSTILE_ADDRESSES) {
+      // Also behind a good address: nothing is sent to anyone.
+      const error = await attempt(['good@reunion.example', address]);
+      expect(error, JSON.stringify(address)).toBeInstanceOf(UsageError);
+      expect((error as Error).message, JSON.stringify(address)).toMatch(/ is not an e-mail address/);
+      expect((error as Error).message, JSON.stringify(address)).not.toMatch(/[\u0000-\u001f\u2028\u202e]/);
+    }
+    expect(server.connections()).toBe(connections);
+    expect(server.received.length).toBe(messages);
+    expect(existsSync(fresh)).toBe(false);
+
+    // The command itself: exit 2, one line, the control characters shown as U+XXXX. (No NUL: argv cannot hold one.)
+    for (const to of ['__proto__', 'toString', 'constructor', 'evil@reunion.example\r\nBcc: x@y.example', 'evil@reunion.example\nBcc: x@y.example']) {
+      const r = await runCli(['deliver', '--as-of', AS_OF, '--out', fresh, '--to', 'good@reunion.example', to], env);
+      expect(r.code, `${JSON.stringify(to)}: ${r.stderr}`).toBe(2);
+      expect(r.stderr.trim().split('\n'), JSON.stringify(to)).toHaveLength(1);
+      expect(r.stderr).not.toMatch(/toLowerCase|TypeError/);
+      expect(r.stderr).toMatch(to.includes('@') ? /^bulletin: 'evil@reunion\.example<U\+000[DA]>.*' is not an e-mail address: it holds the character U\+000[DA]/ : /is neither an e-mail address nor a list/);
+      expect(r.stdout).toBe('');
+    }
+    expect(server.connections()).toBe(connections);
+    expect(server.received.length).toBe(messages);
+    expect(existsSync(fresh)).toBe(false);
+  }, 120_000);
+
+  it('mail lists of the configuration: a hostile address in one is refused before sending; a list named constructor is a list', async () => {
+    const connections = server.connections();
+    for (const address of HOSTILE_ADDRESSES) {
+      const config = writeConfig(join(tmp.dir, 'hostile.yaml'), { jobs: [], mail: { lists: { press: ['press1@reunion.example', address] } } });
+      const r = await runCli(['deliver', '--as-of', AS_OF, '--out', out, '--to', 'press'], { ...env, BULLETIN_CONFIG: config });
+      expect(r.code, `${JSON.stringify(address)}: ${r.stderr}`).toBe(2);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).toMatch(/^bulletin: \S*hostile\.yaml: mail\.lists\.press\[1\]: not an e-mail address/);
+    }
+    expect(server.connections()).toBe(connections);
+    const config = writeConfig(join(tmp.dir, 'constructor.yaml'), { jobs: [], mail: { lists: { constructor: ['constructor@reunion.example'] } } });
+    const r = await runCli(['deliver', '--as-of', AS_OF, '--out', out, '--to', 'constructor'], { ...env, BULLETIN_CONFIG: config });
+    expect(r.code, r.stderr).toBe(0);
+    expect(messagesTo('constructor@reunion.example')).toHaveLength(1);
+  }, 300_000);
 
   it('without BULLETIN_SMTP_URL it stops before rendering: exit 2, one line', async () => {
     const fresh = join(tmp.dir, 'fresh-out');

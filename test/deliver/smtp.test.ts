@@ -333,6 +333,11 @@ describe('settings', () => {
     [{ BULLETIN_MAIL_FROM: undefined }, /BULLETIN_MAIL_FROM is not set/],
     [{ BULLETIN_MAIL_FROM: 'Bulletin <bulletin@example.org>' }, /BULLETIN_MAIL_FROM is not a plain address/],
     [{ BULLETIN_MAIL_FROM: 'bulletin' }, /BULLETIN_MAIL_FROM is not a plain address/],
+    // Header injection through the sender: CR, LF, NUL, a second header; refused, never trimmed away.
+    [{ BULLETIN_MAIL_FROM: 'bulletin@example.org\r\nBcc: x@y.example' }, /BULLETIN_MAIL_FROM is not a plain address: 'bulletin@example\.org<U\+000D><U\+000A>Bcc/],
+    [{ BULLETIN_MAIL_FROM: 'bulletin@example.org\n' }, /BULLETIN_MAIL_FROM is not a plain address: 'bulletin@example\.org<U\+000A>'/],
+    [{ BULLETIN_MAIL_FROM: 'bulletin@example.org\r' }, /BULLETIN_MAIL_FROM is not a plain address/],
+    [{ BULLETIN_MAIL_FROM: 'bulletin@example.org\0' }, /BULLETIN_MAIL_FROM is not a plain address: 'bulletin@example\.org<U\+0000>'/],
     [{ BULLETIN_SMTP_CA_FILE: '/nonexistent/ca.pem' }, /BULLETIN_SMTP_CA_FILE: cannot read \/nonexistent\/ca\.pem/],
   ])('%o: UsageError of one line, without the password', (change, message) => {
     let thrown: unknown;
