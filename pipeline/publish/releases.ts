@@ -114,10 +114,13 @@ export interface PastRelease {
   figures: Figures;
 }
 
-/** The newest release of the operation as of before D (or on D too, with `orOn`); null when none, or no release log. */
+/**
+ * The newest release of the operation as of before D (or on D too, with `orOn`); null when none, or no release log.
+ * Read-only: a render that releases nothing leaves the log's bytes (and its mtime) as they were.
+ */
 export async function lastRelease(dbPath: string, operation: string, asOf: string, orOn = false): Promise<PastRelease | null> {
   if (!existsSync(releasesPath(dbPath))) return null;
-  return withReleaseLog(dbPath, async (log) => {
+  return readReleaseLog(dbPath, async (log) => {
     const [row] = await log.all<{ release_id: number; as_of: string; snapshot_id: string; released_at: string; figures: string }>(
       `SELECT release_id, CAST(as_of AS VARCHAR) AS as_of, snapshot_id, CAST(released_at AS VARCHAR) AS released_at, CAST(figures AS VARCHAR) AS figures
        FROM releases WHERE operation = $operation AND (as_of < CAST($as_of AS DATE) OR ($or_on AND as_of = CAST($as_of AS DATE)))
@@ -135,7 +138,8 @@ function describeFalls(falls: Fall[], releasedAsOf: string): string {
 }
 
 export async function listReleases(dbPath: string): Promise<ReleaseRow[]> {
-  return withReleaseLog(dbPath, async (log) => {
+  if (!existsSync(releasesPath(dbPath))) return [];
+  return readReleaseLog(dbPath, async (log) => {
     return log.all<ReleaseRow & Record<string, unknown>>(
       `SELECT release_id, operation, CAST(operation_start AS VARCHAR) AS operation_start, CAST(as_of AS VARCHAR) AS as_of,
               snapshot_id, CAST(released_at AS VARCHAR) AS released_at, revision, reason
@@ -144,8 +148,14 @@ export async function listReleases(dbPath: string): Promise<ReleaseRow[]> {
   });
 }
 
+/** For a release: opened for writing, the schema created if missing. */
 function withReleaseLog<T>(dbPath: string, fn: (log: Warehouse) => Promise<T>): Promise<T> {
   return withLogFile(releasesPath(dbPath), 'publish/releases.sql', fn, { lockWaitMs: 60_000 });
+}
+
+/** For reading only (the guard of a render, the briefing's previous release, `bulletin releases`): never written. */
+function readReleaseLog<T>(dbPath: string, fn: (log: Warehouse) => Promise<T>): Promise<T> {
+  return withLogFile(releasesPath(dbPath), 'publish/releases.sql', fn, { lockWaitMs: 60_000, readOnly: true });
 }
 
 async function fallsSince(reader: Warehouse, released: Figures, now: Figures, releasedSnapshot: string): Promise<Fall[]> {

@@ -3,7 +3,8 @@
 import { spawnSync } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -187,6 +188,31 @@ describe('bulletin render', () => {
     found.push(...personalValuesInText(press.stdout + press.stderr + briefing.stdout + briefing.stderr));
     expect(found).toEqual([]);
   });
+
+  it('a render that releases nothing leaves the releases log as it was: same bytes, same mtime, no .wal', async () => {
+    const log = `${db}.releases.duckdb`;
+    const state = () => {
+      const stat = statSync(log);
+      return { sha256: createHash('sha256').update(readFileSync(log)).digest('hex'), size: stat.size, mtimeMs: stat.mtimeMs, wal: existsSync(`${log}.wal`) };
+    };
+    const before = state();
+    // The press bulletin reads it for the guard, the briefing for the previous release, `releases` lists it.
+    for (const template of ['press', 'briefing']) {
+      const r = await runCli(['render', '--db', db, '--as-of', AS_OF, '--lang', 'en', '--template', template, '--out', join(tmp.dir, `no-release-${template}`)], env());
+      expect(r.code, r.stderr).toBe(0);
+    }
+    const listed = await runCli(['releases', '--db', db, '--json']);
+    expect(listed.code, listed.stderr).toBe(0);
+    expect(JSON.parse(listed.stdout)).toHaveLength(1);
+    expect(state()).toEqual(before);
+    // No release log at all: a render does not create one.
+    const fresh = join(tmp.dir, 'no-log.duckdb');
+    const load = await runCli(['load', join(conformanceDir, 'batch1'), '--db', fresh]);
+    expect(load.code, load.stderr).toBe(0);
+    const r = await runCli(['render', '--db', fresh, '--as-of', AS_OF, '--lang', 'en', '--out', join(tmp.dir, 'no-log')], env());
+    expect(r.code, r.stderr).toBe(0);
+    expect(existsSync(`${fresh}.releases.duckdb`)).toBe(false);
+  }, 120_000);
 
   it('a press bulletin whose cumulative figure fell below the released one is refused; the briefing is not', async () => {
     // Make the released bulletin of 2021-10-31 claim more recoveries than the data now give.
