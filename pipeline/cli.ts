@@ -217,6 +217,7 @@ function buildProgram(): Command {
     .option('--timeout <seconds>', 'query time limit (default 60; env BULLETIN_SQL_TIMEOUT)')
     .option('--memory-limit <size>', 'memory limit of the query engine (default 1GB; env BULLETIN_SQL_MEMORY)')
     .option('--interactive', 'the interactive shell even when standard input is not a terminal')
+    .option('--force', 'with --out: replace an existing file')
     .addHelpText(
       'after',
       '\nExamples:\n  bulletin sql "SELECT province, count(*) FROM persons GROUP BY ALL ORDER BY 2 DESC"\n' +

@@ -2,7 +2,7 @@
 // over the target, so a reader (a mail job, a web server, an analyst's notebook, a snapshot reader) never sees
 // half a file, even after a crash. Used for every file the pipeline writes for others to read.
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, linkSync, mkdirSync, openSync, renameSync, rmSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 /**
@@ -25,5 +25,61 @@ export function writeFileAtomically(path: string, content: string | Uint8Array, 
   } catch (error) {
     rmSync(partial, { force: true });
     throw error;
+  }
+}
+
+/** A fresh temporary name beside `path`, ending in `.partial`. */
+export function partialPathOf(path: string): string {
+  return `${path}.${process.pid}-${randomBytes(4).toString('hex')}.partial`;
+}
+
+/**
+ * The same, written piece by piece (a result streamed as it comes): the pieces go to the `.partial` name, and
+ * commit() makes the file visible whole; abort() leaves nothing behind.
+ */
+export class AtomicFileWriter {
+  private readonly descriptor: number;
+
+  constructor(
+    readonly path: string,
+    readonly partial = partialPathOf(path),
+  ) {
+    this.descriptor = openSync(partial, 'wx');
+  }
+
+  write(bytes: Uint8Array): void {
+    for (let done = 0; done < bytes.byteLength; ) done += writeSync(this.descriptor, bytes, done, bytes.byteLength - done);
+  }
+
+  /** On disk, then visible at the path. Without `replace`, a file that appeared there meanwhile is kept (EEXIST). */
+  commit(replace: boolean): void {
+    try {
+      fsyncSync(this.descriptor);
+      closeSync(this.descriptor);
+      if (replace) renameSync(this.partial, this.path);
+      else {
+        try {
+          // A hard link fails if the name exists: no window in which a file created meanwhile is replaced.
+          linkSync(this.partial, this.path);
+          unlinkSync(this.partial);
+        } catch (error) {
+          const code = (error as NodeJS.ErrnoException).code;
+          if (code === 'EEXIST' || existsSync(this.path)) throw error;
+          renameSync(this.partial, this.path); // a file system without hard links
+        }
+      }
+    } catch (error) {
+      rmSync(this.partial, { force: true });
+      throw error;
+    }
+  }
+
+  abort(): void {
+    try {
+      closeSync(this.descriptor);
+    } catch {
+      // already closed by a failed commit
+    }
+    rmSync(this.partial, { force: true });
   }
 }

@@ -3,10 +3,12 @@
 // (formats.ts). Writing a file is this command's job, never SQL's. The SQL comes from the argument, --file,
 // --query (a saved query with bound parameters), standard input, or the interactive shell (shell.ts).
 import { readFileSync } from 'node:fs';
-import { UsageError } from '../errors.ts';
-import { AnalystSession, type SandboxOptions } from '../warehouse/sandbox.ts';
-import { FORMATS, formatOfFile, formatResult, writeResult, type Format } from './formats.ts';
+import { UsageError, exitCodeOf, oneLine } from '../errors.ts';
+import { AtomicFileWriter } from '../files.ts';
+import { AnalystSession, rssCapOf, type SandboxOptions } from '../warehouse/sandbox.ts';
+import { FORMATS, formatOfFile, formatResult, streamingWriter, type Format } from './formats.ts';
 import { bindSavedParams, savedQueries, savedQuery } from './saved.ts';
+import { checkedOutTarget } from './target.ts';
 
 export interface SqlCommandOptions {
   dbPath: string;
@@ -20,6 +22,8 @@ export interface SqlCommandOptions {
   timeout?: string;
   memoryLimit?: string;
   interactive?: boolean;
+  /** With --out: replace an existing file. */
+  force?: boolean;
 }
 
 export const DEFAULT_TIMEOUT_SECONDS = 60;
@@ -45,18 +49,66 @@ export function checkedFormat(format: string | undefined, out: string | undefine
   return (out && formatOfFile(out)) || 'table';
 }
 
+/**
+ * `bulletin sql`: checks the arguments and the --out path, then runs the query (or the shell) in an engine process
+ * it watches (analyst/engine.ts): the time limit counts from the command's start, and a query that neither answers
+ * DuckDB's interrupt nor stays within memory is ended with the process. Never returns: the process exits with the
+ * engine's status.
+ */
 export async function runSql(options: SqlCommandOptions): Promise<void> {
   const sources = [options.sql !== undefined, options.file !== undefined, options.query !== undefined].filter(Boolean).length;
   if (sources > 1) throw new UsageError('give the SQL one way: as the argument, --file or --query');
   if (options.param?.length && options.query === undefined) throw new UsageError('--param goes with --query NAME');
   const format = checkedFormat(options.format, options.out);
   const limits = sandboxOptions(options);
-  const interactive = options.interactive || (sources === 0 && process.stdin.isTTY === true);
-  if (interactive) {
-    const { runShell } = await import('./shell.ts');
-    await runShell({ dbPath: options.dbPath, limits, format });
-    return;
+  const interactive = Boolean(options.interactive) || (sources === 0 && process.stdin.isTTY === true);
+  if (options.force && !options.out) throw new UsageError('--force goes with --out FILE');
+  const out = options.out && !interactive ? checkedOutTarget(options.out, options.dbPath, Boolean(options.force)) : undefined;
+  if (!interactive && !out && (format === 'arrow' || format === 'parquet') && process.stdout.isTTY) {
+    throw new UsageError(`--format ${format} is binary: give --out FILE, or redirect standard output`);
   }
+  const { superviseEngine } = await import('./engine.ts');
+  // The command started when the process did: a slow start, a slow stdin or a slow open all count.
+  const deadline = interactive ? null : performance.timeOrigin + limits.timeoutMs;
+  await superviseEngine({ options, outPath: out, format, limits, interactive, deadline });
+}
+
+/** What the engine process is asked to do (checked arguments; sent over the IPC channel). */
+export interface EngineTask {
+  options: SqlCommandOptions;
+  format: Format;
+  limits: SandboxOptions;
+  interactive: boolean;
+  /** Date.now() at which a one-shot command's time is up; null for the shell (each query has its own limit). */
+  deadline: number | null;
+  /** --out, checked and absolute. */
+  outPath?: string;
+  /** The temporary name of --out, chosen by the supervisor so it can remove it if it has to end the engine. */
+  partial?: string;
+}
+
+/** In the engine process: the command itself. Returns the exit status; errors are printed here, on one line. */
+export async function runTask(task: EngineTask, watch: Pick<SandboxOptions, 'onStuck' | 'onQueryStart' | 'onQueryEnd'>): Promise<number> {
+  const limits: SandboxOptions = { ...task.limits, ...watch, rssCap: rssCapOf(task.limits.memoryLimit) };
+  if (task.interactive) {
+    const { runShell } = await import('./shell.ts');
+    await runShell({ dbPath: task.options.dbPath, limits, format: task.format });
+    return 0;
+  }
+  let file: AtomicFileWriter | undefined;
+  try {
+    if (task.deadline !== null) limits.deadline = task.deadline;
+    await runOneShot(task, limits, (target) => (file = new AtomicFileWriter(target, task.partial)));
+    return 0;
+  } catch (error) {
+    file?.abort();
+    process.stderr.write(`bulletin: ${oneLine(error)}\n`);
+    return exitCodeOf(error);
+  }
+}
+
+async function runOneShot(task: EngineTask, limits: SandboxOptions, openFile: (target: string) => AtomicFileWriter): Promise<void> {
+  const { options, format } = task;
   let sql: string;
   let params: Record<string, string | number> | undefined;
   if (options.query !== undefined) {
@@ -71,18 +123,33 @@ export async function runSql(options: SqlCommandOptions): Promise<void> {
     sql = readFileSync(0, 'utf8');
   }
   if (sql.trim() === '') throw new UsageError('no SQL given');
-  if (!options.out && (format === 'arrow' || format === 'parquet') && process.stdout.isTTY) {
-    throw new UsageError(`--format ${format} is binary: give --out FILE, or redirect standard output`);
-  }
   const session = await AnalystSession.open(options.dbPath, limits);
   try {
-    const result = await session.query(sql, params);
-    if (options.out) {
-      writeResult(result, format, options.out, { bom: options.bom });
-      process.stderr.write(`${result.rows.length} row${result.rows.length === 1 ? '' : 's'} in ${result.seconds.toFixed(2)} s from snapshot ${session.snapshotId}: ${options.out} (${format})\n`);
+    const file = task.outPath ? openFile(task.outPath) : undefined;
+    const write = (bytes: Uint8Array) => (file ? file.write(bytes) : process.stdout.write(bytes));
+    let rows: number;
+    let seconds: number;
+    if (format === 'arrow' || format === 'parquet') {
+      // Their writers need the whole table: gathered, held to the memory limit (and the process to its RSS cap).
+      const result = await session.query(sql, params);
+      write(formatResult(result, format));
+      ({ seconds } = result);
+      rows = result.rows.length;
     } else {
-      const width = process.stdout.isTTY ? process.stdout.columns : undefined;
-      process.stdout.write(formatResult(result, format, { bom: options.bom, width }));
+      // Written as it comes: CSV and JSON chunk by chunk, the table keeping only the rows it shows.
+      const width = !file && process.stdout.isTTY ? process.stdout.columns : undefined;
+      const writer = streamingWriter(format, { bom: options.bom, width }, write);
+      ({ rows, seconds } = await session.stream(sql, params ?? {}, writer));
+      writer.end(seconds);
+    }
+    if (file) {
+      try {
+        file.commit(Boolean(options.force));
+      } catch (error) {
+        const exists = (error as NodeJS.ErrnoException).code === 'EEXIST';
+        throw new UsageError(`${options.out}: cannot write: ${exists ? 'a file appeared there meanwhile (give --force to replace it)' : oneLine(error)}`);
+      }
+      process.stderr.write(`${rows} row${rows === 1 ? '' : 's'} in ${seconds.toFixed(2)} s from snapshot ${session.snapshotId}: ${options.out} (${format})\n`);
     }
   } finally {
     session.close();

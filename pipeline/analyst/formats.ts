@@ -96,6 +96,58 @@ export function formatResult(result: QueryResult, format: Format, options: Forma
   }
 }
 
+/** The rows of a result as they come, chunk by chunk (pipeline/warehouse/sandbox.ts ResultSink), then its end. */
+export interface ResultWriter {
+  columns(columns: QueryResult['columns']): void;
+  rows(rows: ResultValue[][]): void;
+  /** The rest of the bytes once every row has been seen (the table itself, the closing bracket). */
+  end(seconds: number): void;
+}
+
+/**
+ * A writer of the text formats that holds no more than a chunk: CSV and JSON bytes are handed to `write` chunk by
+ * chunk; the table keeps only the rows it shows (maxRows) and counts the others. The bytes are the same as
+ * formatResult's for the same rows.
+ */
+export function streamingWriter(format: 'table' | 'csv' | 'json', options: FormatOptions, write: (bytes: Uint8Array) => void): ResultWriter {
+  let columns: QueryResult['columns'] = [];
+  let types: ColumnType[] = [];
+  let keys: string[] = [];
+  let count = 0;
+  const shown: ResultValue[][] = [];
+  const maxRows = Math.max(0, options.maxRows ?? 100);
+  const text = (value: string) => write(Buffer.from(value, 'utf8'));
+  return {
+    columns(names) {
+      columns = names;
+      types = names.map((column) => parseType(column.type));
+      if (format === 'csv') text((options.bom ? '\ufeff' : '') + csvHeader(columns));
+      if (format === 'json') {
+        keys = jsonKeys(columns);
+        text('[');
+      }
+    },
+    rows(rows) {
+      if (format === 'table') for (const row of rows) if (shown.length < maxRows) shown.push(row);
+      if (format === 'csv') {
+        const out = new ByteSink();
+        for (const row of rows) out.add(csvRow(row, types));
+        write(out.bytes());
+      }
+      if (format === 'json') {
+        const out = new ByteSink();
+        rows.forEach((row, i) => out.add(jsonRow(row, types, keys, count + i === 0)));
+        write(out.bytes());
+      }
+      count += rows.length;
+    },
+    end(seconds) {
+      if (format === 'table') text(tableText({ columns, rows: shown, seconds }, types, maxRows, options.width ?? 120, count));
+      if (format === 'json') text(count === 0 ? ']\n' : '\n]\n');
+    },
+  };
+}
+
 /** Writes formatResult to `file` atomically: a temporary name in the same folder, then a rename over the target. */
 export function writeResult(result: QueryResult, format: Format, file: string, options: FormatOptions = {}): void {
   const target = resolve(file);
@@ -378,7 +430,7 @@ function isCuttable(type: ColumnType): boolean {
   return !isNumeric(type) && !['boolean', 'date', 'time', 'timestamp'].includes(type.kind);
 }
 
-function tableText(result: QueryResult, types: ColumnType[], maxRows: number, width: number): string {
+function tableText(result: QueryResult, types: ColumnType[], maxRows: number, width: number, total = result.rows.length): string {
   const shownRows = result.rows.slice(0, Math.max(0, maxRows));
   const headers = result.columns.map((column) => visible(column.name));
   const cells = shownRows.map((row) => types.map((type, i) => (row[i] === null || row[i] === undefined ? 'NULL' : visible(cellText(row[i], type)))));
@@ -387,9 +439,9 @@ function tableText(result: QueryResult, types: ColumnType[], maxRows: number, wi
   const line = (texts: string[]) => texts.map((text, i) => padToWidth(truncate(text, widths[i]), widths[i], isNumeric(types[i]))).join(COLUMN_GAP);
 
   const lines = [line(headers), widths.map((w) => '-'.repeat(w)).join(COLUMN_GAP), ...cells.map(line)];
-  const hidden = result.rows.length - shownRows.length;
+  const hidden = total - shownRows.length;
   if (hidden > 0) lines.push(`… ${hidden} more ${hidden === 1 ? 'row' : 'rows'} (use --format csv/--out, or LIMIT)`);
-  const count = result.rows.length;
+  const count = total;
   lines.push(`(${count} ${count === 1 ? 'row' : 'rows'}, ${result.seconds.toFixed(2)} s)`);
   return lines.join('\n') + '\n';
 }
@@ -435,12 +487,18 @@ function truncate(text: string, width: number): string {
 function csvBytes(result: QueryResult, types: ColumnType[], bom: boolean): Uint8Array {
   const out = new ByteSink();
   if (bom) out.add('\ufeff');
-  out.add(result.columns.map((column) => csvField(column.name)).join(',') + '\r\n');
-  for (const row of result.rows) {
-    // NULL is an empty field; an empty string is quoted (""), so the two stay apart.
-    out.add(types.map((type, i) => (row[i] === null || row[i] === undefined ? '' : csvField(cellText(row[i], type)))).join(',') + '\r\n');
-  }
+  out.add(csvHeader(result.columns));
+  for (const row of result.rows) out.add(csvRow(row, types));
   return out.bytes();
+}
+
+function csvHeader(columns: QueryResult['columns']): string {
+  return columns.map((column) => csvField(column.name)).join(',') + '\r\n';
+}
+
+function csvRow(row: ResultValue[], types: ColumnType[]): string {
+  // NULL is an empty field; an empty string is quoted (""), so the two stay apart.
+  return types.map((type, i) => (row[i] === null || row[i] === undefined ? '' : csvField(cellText(row[i], type)))).join(',') + '\r\n';
 }
 
 function csvField(text: string): string {
@@ -451,14 +509,20 @@ function csvField(text: string): string {
 // ---- json -------------------------------------------------------------------------------------------------------
 
 function jsonBytes(result: QueryResult, types: ColumnType[]): Uint8Array {
-  const keys = uniqueNames(result.columns.map((column) => column.name)).map((name) => JSON.stringify(name) + ':');
+  const keys = jsonKeys(result.columns);
   const out = new ByteSink();
   out.add('[');
-  result.rows.forEach((row, r) => {
-    out.add((r === 0 ? '\n' : ',\n') + '{' + keys.map((key, i) => key + jsonText(row[i] ?? null, types[i])).join(',') + '}');
-  });
+  result.rows.forEach((row, r) => out.add(jsonRow(row, types, keys, r === 0)));
   out.add(result.rows.length === 0 ? ']\n' : '\n]\n');
   return out.bytes();
+}
+
+function jsonKeys(columns: QueryResult['columns']): string[] {
+  return uniqueNames(columns.map((column) => column.name)).map((name) => JSON.stringify(name) + ':');
+}
+
+function jsonRow(row: ResultValue[], types: ColumnType[], keys: string[], first: boolean): string {
+  return (first ? '\n' : ',\n') + '{' + keys.map((key, i) => key + jsonText(row[i] ?? null, types[i])).join(',') + '}';
 }
 
 /** One value as JSON text, led by the value's own shape and refined by its column type. */

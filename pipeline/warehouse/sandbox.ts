@@ -4,8 +4,15 @@
 // interrupt, and a normalizer that turns DuckDB's values into the one representation of analyst/result.ts.
 //
 //   1. open:   pointer `latest` -> snapshot file -> DuckDBInstance.create(sandbox settings) -> lock_configuration
-//   2. gate:   extractStatements -> exactly one -> prepare -> DuckDB's statement type must be a read
-//   3. run:    bind $params by name -> stream chunks under the time limit -> normalize each value
+//   2. gate:   extractStatements -> exactly one -> parse tree (json_serialize_sql): no function that changes state,
+//              query('…') only with a literal text, vetted the same way -> prepare -> DuckDB's statement type must
+//              be a read -> bound plan (json_serialize_plan): every table function known to read, no scalar one
+//              that changes state
+//   3. run:    bind $params by name -> stream chunks under the time limit (and, in the CLI's engine process, the
+//              process's RSS cap) -> normalize each value -> hand each chunk to the caller's sink
+//
+// A stop the engine does not answer (DuckDB's statement splitting and parsing never look at the interrupt) is
+// reported through onStuck after STOP_GRACE_MS: only ending the process ends it (analyst/engine.ts).
 import {
   DuckDBArrayValue,
   DuckDBBitValue,
@@ -46,6 +53,49 @@ export interface SandboxOptions {
   memoryLimit: string;
   timeoutMs: number;
   threads?: number;
+  /** Date.now() at which the whole command's time is up: a query stops then at the latest (bulletin sql one-shot). */
+  deadline?: number;
+  /**
+   * Watch this process's resident memory while a query runs: past this many bytes the query stops with the memory
+   * error. Only for a process that runs nothing else (the CLI's engine): a test runner's own memory would count.
+   */
+  rssCap?: number;
+  /** The engine did not answer a stop within STOP_GRACE_MS; gets the one line to print before ending the process. */
+  onStuck?: (message: string) => void;
+  /** Told when a query starts (with the Date.now() at which it must have stopped) and when it has ended. */
+  onQueryStart?: (deadline: number) => void;
+  onQueryEnd?: () => void;
+}
+
+/** How long a stopped query may take to answer DuckDB's interrupt before the process is ended instead. */
+export const STOP_GRACE_MS = 2000;
+
+/**
+ * The resident memory a `bulletin sql` process may use beyond its memory limit: the engine process of
+ * `bulletin sql "SELECT 1"` peaks at about 145 MB (node, tsx, DuckDB's code and catalog), the rest is headroom for a
+ * chunk of results being formatted and for DuckDB's own memory outside its buffer manager.
+ */
+export const RSS_ALLOWANCE_BYTES = 256 * 1024 * 1024;
+
+/** The one line of a query stopped at the time limit (also printed when the process had to be ended). */
+export function timeLimitMessage(timeoutMs: number): string {
+  return `query cancelled after ${Number((timeoutMs / 1000).toFixed(3))} s (the query time limit; BULLETIN_SQL_TIMEOUT or --timeout)`;
+}
+
+/** The one line of a query stopped for memory. */
+export function memoryLimitMessage(memoryLimit: string): string {
+  return `query needs more memory than the limit (memory_limit ${memoryLimit}; BULLETIN_SQL_MEMORY or --memory-limit)`;
+}
+
+/** The process RSS cap of a memory limit: the limit plus RSS_ALLOWANCE_BYTES. */
+export function rssCapOf(memoryLimit: string): number {
+  return byteSize(memoryLimit) + RSS_ALLOWANCE_BYTES;
+}
+
+/** Where the rows of a query go, chunk by chunk, as they come (nothing is gathered unless the sink gathers it). */
+export interface ResultSink {
+  columns(columns: ResultColumn[]): void;
+  rows(rows: ResultValue[][]): void;
 }
 
 /** Exit 2: the SQL is not a read, or reaches outside the warehouse (a file, an extension, a setting). */
@@ -64,6 +114,41 @@ export class QueryCancelled extends InputRefused {}
 export class QueryOutOfMemory extends InputRefused {}
 
 type Param = string | number | boolean | null;
+type StopReason = 'timeout' | 'user' | 'memory';
+
+/**
+ * Table functions known to only read (checked in the bound plan; anything else is refused): table scans, series,
+ * unnest, DuckDB's catalog and the PRAGMA-like readers. checkpoint(), enable_logging(), enable_profiling(),
+ * truncate_duckdb_logs(), enable_peg_parser(), json_execute_serialized_sql() and any function not named here are
+ * not.
+ */
+const READING_TABLE_FUNCTIONS = new Set([
+  'seq_scan', 'range', 'generate_series', 'unnest', 'repeat', 'repeat_row', 'summary', 'test_all_types', 'test_vector_types',
+  'json_each', 'json_tree', 'pg_timezone_names', 'icu_calendar_names',
+  'duckdb_columns', 'duckdb_constraints', 'duckdb_databases', 'duckdb_dependencies', 'duckdb_functions', 'duckdb_indexes',
+  'duckdb_keywords', 'duckdb_optimizers', 'duckdb_schemas', 'duckdb_sequences', 'duckdb_settings', 'duckdb_tables',
+  'duckdb_types', 'duckdb_views', 'duckdb_memory', 'duckdb_temporary_files', 'duckdb_variables', 'duckdb_prepared_statements',
+  'duckdb_approx_database_count', 'duckdb_connection_count', 'duckdb_coordinate_systems', 'duckdb_secret_types',
+  'duckdb_profiling_settings', 'duckdb_logs', 'duckdb_log_contexts', 'duckdb_external_file_cache', 'duckdb_secrets',
+  'duckdb_extensions', 'which_secret',
+  'pragma_table_info', 'pragma_show', 'pragma_version', 'pragma_platform', 'pragma_database_size', 'pragma_storage_info',
+  'pragma_metadata_info', 'pragma_collations', 'pragma_user_agent',
+  // File readers only read; with external access off DuckDB refuses the file itself (while binding, or for
+  // sniff_csv and the parquet_* ones when they run), and that refusal is the one the analyst sees.
+  'read_csv', 'read_csv_auto', 'read_text', 'read_blob', 'read_json', 'read_json_auto', 'read_json_objects',
+  'read_json_objects_auto', 'read_ndjson', 'read_ndjson_auto', 'read_ndjson_objects', 'read_parquet', 'parquet_scan',
+  'parquet_metadata', 'parquet_file_metadata', 'parquet_kv_metadata', 'parquet_schema', 'parquet_full_metadata',
+  'parquet_bloom_probe', 'glob', 'sniff_csv',
+]);
+
+/** Scalar functions DuckDB marks as having side effects that only read (random numbers, ids, the query's own text). */
+const HARMLESS_SIDE_EFFECTS = new Set([
+  'random', 'uuid', 'uuidv4', 'uuidv7', 'gen_random_uuid', 'error', 'current_query', 'current_query_id',
+  'current_connection_id', 'current_transaction_id', 'stats',
+]);
+
+/** Refused whatever DuckDB says of them: they change the session (seed, log, sequences) or only hold a thread. */
+const STATE_CHANGING_FUNCTIONS = ['setseed', 'write_log', 'nextval', 'currval', 'sleep_ms'];
 
 const READS = 'only reads run here (SELECT, WITH, VALUES, FROM, EXPLAIN, DESCRIBE, SHOW, SUMMARIZE)';
 
@@ -91,7 +176,7 @@ export class AnalystSession {
   /** Serializes queries and catalog look-ups: one DuckDB connection runs one statement at a time. */
   private queue: Promise<unknown> = Promise.resolve();
   /** Stops the statement running now (set while one runs). */
-  private stopRunning: ((reason: 'timeout' | 'user') => void) | null = null;
+  private stopRunning: ((reason: StopReason) => void) | null = null;
   private closed = false;
 
   private constructor(
@@ -100,6 +185,8 @@ export class AnalystSession {
     readonly snapshotId: string,
     readonly snapshotPath: string,
     private readonly options: SandboxOptions,
+    /** Lower-case names of the scalar and aggregate functions refused wherever they appear. */
+    private readonly refusedFunctions: Set<string>,
   ) {}
 
   static async open(dbPath: string, options: SandboxOptions): Promise<AnalystSession> {
@@ -120,8 +207,11 @@ export class AnalystSession {
       await connection.run('SET lock_configuration = true');
       const reader = await connection.runAndReadAll(`SELECT value FROM bulletin_meta WHERE key = 'snapshot_id'`);
       const snapshotId = String(reader.getRows()[0]?.[0] ?? basename(snapshotPath, '.duckdb'));
+      // DuckDB's own word on which functions change something, less the harmless ones, plus the stated blocklist.
+      const marked = await connection.runAndReadAll(`SELECT DISTINCT lower(function_name) FROM duckdb_functions() WHERE has_side_effects`);
+      const refused = new Set([...marked.getRows().map(([name]) => String(name)).filter((name) => !HARMLESS_SIDE_EFFECTS.has(name)), ...STATE_CHANGING_FUNCTIONS]);
       recordReader(dbPath, 'sql', snapshotId);
-      return new AnalystSession(instance, connection, snapshotId, snapshotPath, options);
+      return new AnalystSession(instance, connection, snapshotId, snapshotPath, options, refused);
     } catch (error) {
       connection.closeSync();
       instance.closeSync();
@@ -129,8 +219,28 @@ export class AnalystSession {
     }
   }
 
-  query(sql: string, params: Record<string, Param> = {}): Promise<QueryResult> {
-    return this.exclusive(() => this.runQuery(sql, params));
+  /** The whole result, held to the memory limit (the shell, the tests, Arrow and Parquet output). */
+  async query(sql: string, params: Record<string, Param> = {}): Promise<QueryResult> {
+    let columns: ResultColumn[] = [];
+    const rows: ResultValue[][] = [];
+    const budget = { left: byteSize(this.options.memoryLimit) };
+    const { seconds } = await this.stream(sql, params, {
+      columns: (names) => (columns = names),
+      rows: (chunk) => {
+        for (const values of chunk) {
+          for (const value of values) budget.left -= estimatedBytes(value);
+          // The JS copy of a result lives outside DuckDB's limit: hold it to the same budget rather than crash.
+          if (budget.left < 0) throw this.outOfMemory();
+          rows.push(values);
+        }
+      },
+    });
+    return { columns, rows, seconds };
+  }
+
+  /** Runs one read, handing its rows to `sink` chunk by chunk as DuckDB produces them; nothing is kept here. */
+  stream(sql: string, params: Record<string, Param>, sink: ResultSink): Promise<{ rows: number; seconds: number }> {
+    return this.exclusive(() => this.runQuery(sql, params, sink));
   }
 
   /** Cancels the running query, which rejects with QueryCancelled ('query cancelled'); no-op when none runs. */
@@ -185,54 +295,71 @@ export class AnalystSession {
     return this.exclusive(async () => (await this.connection.runAndReadAll(sql, params)).getRows());
   }
 
-  private async runQuery(sql: string, params: Record<string, Param>): Promise<QueryResult> {
+  private async runQuery(sql: string, params: Record<string, Param>, sink: ResultSink): Promise<{ rows: number; seconds: number }> {
     const started = performance.now();
-    let stopped: 'timeout' | 'user' | null = null;
+    const { timeoutMs, deadline, rssCap, onStuck } = this.options;
+    const stopAt = Math.min(Date.now() + timeoutMs, deadline ?? Number.POSITIVE_INFINITY);
+    let stopped: StopReason | null = null;
+    let stuck: NodeJS.Timeout | undefined;
     this.stopRunning = (reason) => {
       if (stopped) return;
       stopped = reason;
       this.connection.interrupt();
+      // DuckDB does not look at the interrupt while it splits or parses a text: past the grace only the process
+      // ending stops it.
+      stuck = setTimeout(() => onStuck?.(this.stopError(reason).message), STOP_GRACE_MS);
+      stuck.unref();
     };
-    const timer = setTimeout(() => this.stopRunning?.('timeout'), this.options.timeoutMs);
+    this.options.onQueryStart?.(stopAt);
+    const timer = setTimeout(() => this.stopRunning?.('timeout'), Math.max(0, stopAt - Date.now()));
+    // The engine's memory outside its limit (a repeat() string, the driver's copy of a chunk) shows only in the
+    // process's RSS: sampled while the query runs, and its high-water mark checked at every step.
+    const peakBefore = rssCap === undefined ? 0 : peakRss();
+    const sampler = rssCap === undefined ? undefined : setInterval(() => process.memoryUsage.rss() > rssCap && this.stopRunning?.('memory'), 20);
     // Cancelling while DuckDB binds is not seen by DuckDB itself, so it is checked again after every step.
     const check = () => {
-      if (stopped) throw this.cancelled(stopped);
+      if (rssCap !== undefined && !stopped) {
+        const peak = peakRss();
+        if (peak > rssCap && peak > peakBefore) this.stopRunning?.('memory');
+      }
+      if (stopped) throw this.stopError(stopped);
     };
     let prepared: DuckDBPreparedStatement | undefined;
+    let count = 0;
     try {
-      prepared = await this.gate(sql);
+      check();
+      prepared = await this.gate(sql, params, check);
       check();
       bindParams(prepared, params);
       const result = await prepared.stream();
       check();
-      const columns: ResultColumn[] = result.columnNames().map((name, i) => ({ name, type: result.columnType(i).toString() }));
-      const rows: ResultValue[][] = [];
-      const budget = { left: byteSize(this.options.memoryLimit) };
+      sink.columns(result.columnNames().map((name, i) => ({ name, type: result.columnType(i).toString() })));
       for (;;) {
         const chunk = await result.fetchChunk();
         check();
         if (!chunk || chunk.rowCount === 0) break;
-        for (const row of chunk.getRows()) {
-          const values = row.map(normalizeValue);
-          for (const value of values) budget.left -= estimatedBytes(value);
-          // The JS copy of a result lives outside DuckDB's limit: hold it to the same budget rather than crash.
-          if (budget.left < 0) throw this.outOfMemory();
-          rows.push(values);
-        }
+        const rows = chunk.getRows().map((row) => row.map(normalizeValue));
+        check();
+        sink.rows(rows);
+        count += rows.length;
+        check();
       }
-      return { columns, rows, seconds: (performance.now() - started) / 1000 };
+      return { rows: count, seconds: (performance.now() - started) / 1000 };
     } catch (error) {
-      if (stopped) throw this.cancelled(stopped);
+      if (stopped) throw this.stopError(stopped);
       throw this.failure(error);
     } finally {
       clearTimeout(timer);
+      clearTimeout(stuck);
+      clearInterval(sampler);
       this.stopRunning = null;
       prepared?.destroySync();
+      this.options.onQueryEnd?.();
     }
   }
 
   /** The one statement of `sql`, prepared, if it is a read; refused before it runs otherwise. */
-  private async gate(sql: string): Promise<DuckDBPreparedStatement> {
+  private async gate(sql: string, params: Record<string, Param>, check: () => void): Promise<DuckDBPreparedStatement> {
     if (afterSpaceAndComments(sql, 0) >= sql.length) throw new QueryFailed('no SQL statement given');
     // Allowing is DuckDB's call (its statement type); the first keyword only names a refusal DuckDB cannot type.
     const keyword = firstKeyword(sql);
@@ -248,6 +375,12 @@ export class AnalystSession {
       const pivot = keyword === 'PIVOT' ? ' (a PIVOT needs an explicit IN list here: PIVOT t ON c IN (…))' : '';
       throw new RefusedStatement(`refused: the SQL holds ${extracted.count} statements; run one statement at a time${pivot}`);
     }
+    check();
+    // Binding evaluates a table function's arguments (range(setseed(0.5)::INT) runs setseed): the parse tree is
+    // vetted before anything is bound. For EXPLAIN, the statement it explains.
+    const explained = keyword === 'EXPLAIN' ? explainedStatement(sql) : null;
+    for (const text of explained ? [explained.statement, explained.withOptions].filter((t): t is string => t !== null) : [sql]) await this.vetParseTree(text, 0);
+    check();
     const prepared = await extracted.prepare(0).catch((error: unknown) => {
       // Nothing ran: DuckDB could not bind it (a view written to, a file refused, a typo).
       throw READ_KEYWORDS.has(keyword) ? this.failure(error) : notARead();
@@ -259,21 +392,122 @@ export class AnalystSession {
       prepared.destroySync();
       throw new RefusedStatement(`refused: PRAGMA is not a read; ${READS}`);
     }
-    if (type === StatementType.SELECT) return prepared;
-    if (type === StatementType.EXPLAIN && (await this.explainsARead(sql))) return prepared;
+    try {
+      if (type === StatementType.SELECT) {
+        await this.vetPlan(sql, prepared.parameterCount > 0 ? params : null);
+        return prepared;
+      }
+      const read = type === StatementType.EXPLAIN ? await this.explainsARead(sql) : null;
+      if (read !== null) {
+        // EXPLAIN ANALYZE runs it; a plain EXPLAIN is held to the same rule, so both answer alike.
+        await this.vetPlan(read, prepared.parameterCount > 0 ? params : null);
+        return prepared;
+      }
+    } catch (error) {
+      prepared.destroySync();
+      throw error;
+    }
     prepared.destroySync();
     if (type === StatementType.EXPLAIN) throw new RefusedStatement(`refused: EXPLAIN of a statement that is not a SELECT; ${READS}`);
     throw new RefusedStatement(`refused: ${labelOf(type)} is not a read; ${READS}`);
   }
 
-  /** EXPLAIN ANALYZE runs the statement it explains: that one must be a read as well. */
-  private async explainsARead(sql: string): Promise<boolean> {
+  /** EXPLAIN ANALYZE runs the statement it explains: that one must be a read as well. Its text, or null. */
+  private async explainsARead(sql: string): Promise<string | null> {
     const cut = explainedStatement(sql);
-    if (cut === null) return false;
-    if ((await this.statementTypeOf(cut.statement)) === StatementType.SELECT) return true;
+    if (cut === null) return null;
+    if ((await this.statementTypeOf(cut.statement)) === StatementType.SELECT) return cut.statement;
     // `EXPLAIN (SELECT …) UNION …`: a parenthesis that was a query, not options. A statement can only start with
     // '(' when it is a SELECT, so this never reads options as a query.
-    return cut.withOptions !== null && (await this.statementTypeOf(cut.withOptions)) === StatementType.SELECT;
+    return cut.withOptions !== null && (await this.statementTypeOf(cut.withOptions)) === StatementType.SELECT ? cut.withOptions : null;
+  }
+
+  /**
+   * Refuses a function that changes state anywhere in the parse tree of `sql` (DuckDB's own parser, nothing bound
+   * yet), and query('…') unless its text is a literal, whose tree is vetted the same way. A text that is not a
+   * SELECT has no tree here: the statement type decides on it.
+   */
+  private async vetParseTree(sql: string, depth: number): Promise<void> {
+    const tree = await this.serialized('SELECT json_serialize_sql($sql::VARCHAR)', sql);
+    if (tree === null || tree.error) return;
+    const inner: string[] = [];
+    walkJson(tree.statements, (node) => {
+      if (node.class === 'FUNCTION' && typeof node.function_name === 'string') this.refuseFunction(node.function_name);
+      if (node.type === 'TABLE_FUNCTION' && isJsonObject(node.function) && typeof node.function.function_name === 'string') {
+        const name = node.function.function_name.toLowerCase();
+        if (name === 'query' || name === 'query_table') {
+          const args = Array.isArray(node.function.children) ? node.function.children : [];
+          for (const arg of args) {
+            const value = isJsonObject(arg) && arg.class === 'CONSTANT' && isJsonObject(arg.value) ? arg.value.value : undefined;
+            if (typeof value !== 'string' && !(name === 'query_table' && Array.isArray(value) && value.every((v) => typeof v === 'string'))) {
+              throw new RefusedStatement(`refused: ${name}() takes a literal text here, not an expression`);
+            }
+            if (name === 'query') inner.push(value as string);
+          }
+        }
+      }
+    });
+    if (depth > 8 && inner.length > 0) throw new RefusedStatement('refused: query() nested too deeply');
+    for (const text of inner) await this.vetParseTree(text, depth + 1);
+  }
+
+  /**
+   * The bound plan of `sql` (json_serialize_plan: DuckDB's binder, views and macros expanded, query('…') inlined):
+   * every table function must be one known to read, and no scalar or aggregate function may change state.
+   * With parameters, their values stand in the parse tree as constants for this check (the statement itself is run
+   * with them bound).
+   */
+  private async vetPlan(sql: string, params: Record<string, Param> | null): Promise<void> {
+    const text = params === null ? sql : await this.withValuesInline(sql, params);
+    const plan = await this.serialized('SELECT json_serialize_plan($sql::VARCHAR)', text);
+    if (plan === null || plan.error) {
+      const why = plan && typeof plan.error_message === 'string' ? `: ${plan.error_message}` : '';
+      throw new RefusedStatement(`refused: the query plan cannot be checked${why}`);
+    }
+    walkJson(plan.plans, (node) => {
+      if (node.type === 'LOGICAL_GET' && typeof node.name === 'string' && !READING_TABLE_FUNCTIONS.has(node.name.toLowerCase())) {
+        throw new RefusedStatement(`refused: ${node.name}() is not a function known to only read; ${READS}`);
+      }
+      if (typeof node.expression_class === 'string' && /^BOUND_(FUNCTION|AGGREGATE|WINDOW)$/.test(node.expression_class) && typeof node.name === 'string') {
+        this.refuseFunction(node.name);
+      }
+    });
+  }
+
+  private refuseFunction(name: string): void {
+    const lower = name.toLowerCase();
+    if (this.refusedFunctions.has(lower)) throw new RefusedStatement(`refused: ${lower}() changes the session's state; ${READS}`);
+  }
+
+  /** The text of `sql` with each $parameter replaced by its value as a constant, through DuckDB's own parse tree. */
+  private async withValuesInline(sql: string, params: Record<string, Param>): Promise<string> {
+    const tree = await this.serialized('SELECT json_serialize_sql($sql::VARCHAR)', sql);
+    if (tree === null || tree.error) throw new RefusedStatement('refused: the query plan cannot be checked');
+    const replaced = mapJson(tree, (node) => {
+      if (node.class !== 'PARAMETER' || typeof node.identifier !== 'string') return undefined;
+      const value = Object.hasOwn(params, node.identifier) ? params[node.identifier] : null;
+      const type = value === null ? 'NULL' : typeof value === 'boolean' ? 'BOOLEAN' : typeof value === 'string' ? 'VARCHAR' : Number.isSafeInteger(value) ? 'BIGINT' : 'DOUBLE';
+      const constant: JsonObject = { type: { id: type, type_info: null }, is_null: value === null };
+      if (value !== null) constant.value = value;
+      return { class: 'CONSTANT', type: 'VALUE_CONSTANT', alias: node.alias ?? '', query_location: 0, value: constant };
+    });
+    try {
+      const reader = await this.connection.runAndReadAll('SELECT json_deserialize_sql($tree::JSON)', { tree: stringifyWithBigIntegers(replaced) });
+      return String(reader.getRows()[0]?.[0] ?? '');
+    } catch (error) {
+      throw new RefusedStatement(`refused: the query plan cannot be checked: ${duckdbMessage(error)}`);
+    }
+  }
+
+  /** One of DuckDB's JSON serializations of `sql` (bound as a value, never spliced), parsed; null when DuckDB fails. */
+  private async serialized(query: string, sql: string): Promise<JsonObject | null> {
+    try {
+      const reader = await this.connection.runAndReadAll(query, { sql });
+      const parsed = parseWithBigIntegers(String(reader.getRows()[0]?.[0] ?? 'null'));
+      return isJsonObject(parsed) ? parsed : null;
+    } catch {
+      return null;
+    }
   }
 
   private async statementTypeOf(sql: string): Promise<StatementType | null> {
@@ -289,13 +523,14 @@ export class AnalystSession {
     }
   }
 
-  private cancelled(reason: 'timeout' | 'user'): Error {
+  private stopError(reason: StopReason): Error {
+    if (reason === 'memory') return this.outOfMemory();
     if (reason === 'user') return new QueryCancelled('query cancelled');
-    return new QueryTimeout(`query cancelled after ${Number((this.options.timeoutMs / 1000).toFixed(3))} s (the query time limit; BULLETIN_SQL_TIMEOUT or --timeout)`);
+    return new QueryTimeout(timeLimitMessage(this.options.timeoutMs));
   }
 
   private outOfMemory(): Error {
-    return new QueryOutOfMemory(`query needs more memory than the limit (memory_limit ${this.options.memoryLimit}; BULLETIN_SQL_MEMORY or --memory-limit)`);
+    return new QueryOutOfMemory(memoryLimitMessage(this.options.memoryLimit));
   }
 
   private failure(error: unknown): Error {
@@ -332,6 +567,78 @@ function sandboxSettings(options: SandboxOptions): Record<string, string> {
     allow_community_extensions: 'false',
     allow_unsigned_extensions: 'false',
   };
+}
+
+/** The process's resident-set high-water mark in bytes (Linux: VmHWM). */
+function peakRss(): number {
+  return process.resourceUsage().maxRSS * 1024;
+}
+
+type JsonObject = { [key: string]: JsonValue };
+type JsonValue = null | boolean | number | string | BigIntText | JsonValue[] | JsonObject;
+
+/** An integer too big for a double in DuckDB's JSON (a uint64 'no location' marker, a big constant), kept as its digits. */
+class BigIntText {
+  constructor(readonly digits: string) {}
+}
+
+function isJsonObject(value: unknown): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof BigIntText);
+}
+
+/** Calls `visit` on every object in `value`, depth first, with an explicit stack (a deep tree cannot overflow it). */
+function walkJson(value: JsonValue | undefined, visit: (node: JsonObject) => void): void {
+  const stack: (JsonValue | undefined)[] = [value];
+  while (stack.length > 0) {
+    const item = stack.pop();
+    if (Array.isArray(item)) stack.push(...item);
+    else if (isJsonObject(item)) {
+      visit(item);
+      stack.push(...Object.values(item));
+    }
+  }
+}
+
+/** A copy of `value` with each object `replace` returns a replacement for replaced by it. */
+function mapJson(value: JsonValue, replace: (node: JsonObject) => JsonObject | undefined): JsonValue {
+  if (Array.isArray(value)) return value.map((item) => mapJson(item, replace));
+  if (!isJsonObject(value)) return value;
+  const replacement = replace(value);
+  if (replacement !== undefined) return replacement;
+  return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, mapJson(item, replace)]));
+}
+
+/** Marks an integer's digits inside a JSON string while parsing and writing DuckDB's JSON. */
+const BIG_MARK = '\u0000bigint:';
+
+/** JSON.parse, keeping integers of 16 digits and more exact (as BigIntText), so they can be written back unchanged. */
+function parseWithBigIntegers(text: string): JsonValue {
+  // One pass over the text: a long integer outside a string becomes a marked string before JSON.parse sees it.
+  const parts: string[] = [];
+  let last = 0;
+  let i = 0;
+  while (i < text.length) {
+    const c = text[i];
+    if (c === '"') {
+      for (i++; i < text.length && text[i] !== '"'; i++) if (text[i] === '\\') i++;
+      i++;
+    } else if (c === '-' || (c >= '0' && c <= '9')) {
+      let j = i + 1;
+      while (j < text.length && /[\d.eE+-]/.test(text[j])) j++;
+      const token = text.slice(i, j);
+      if (/^-?\d{16,}$/.test(token)) {
+        parts.push(text.slice(last, i), `"\\u0000bigint:${token}"`);
+        last = j;
+      }
+      i = j;
+    } else i++;
+  }
+  parts.push(text.slice(last));
+  return JSON.parse(parts.join(''), (_key, value: unknown) => (typeof value === 'string' && value.startsWith(BIG_MARK) ? new BigIntText(value.slice(BIG_MARK.length)) : value)) as JsonValue;
+}
+
+function stringifyWithBigIntegers(value: JsonValue): string {
+  return JSON.stringify(value, (_key, item: unknown) => (item instanceof BigIntText ? BIG_MARK + item.digits : item)).replace(/"\\u0000bigint:(-?\d+)"/g, '$1');
 }
 
 function bindParams(prepared: DuckDBPreparedStatement, params: Record<string, Param>): void {
