@@ -232,13 +232,7 @@ export function parseConfig(raw: unknown, file: string): Config {
   const lists = (raw as { mail?: { lists?: unknown } } | null)?.mail?.lists;
   if (lists && typeof lists === 'object' && Object.hasOwn(lists, '__proto__')) throw new UsageError(`${file}: mail.lists.__proto__: not a list name (a-z, 0-9, - and _)`);
   const result = configSchema.safeParse(raw ?? {});
-  if (!result.success) {
-    const [issue] = result.error.issues;
-    const keys = issue.code === 'unrecognized_keys' ? issue.keys : [];
-    const path = keyPath([...issue.path, ...keys.slice(0, 1)]);
-    const message = issue.code === 'unrecognized_keys' ? 'unknown key' : issue.message;
-    throw new UsageError(`${file}: ${path ? `${path}: ` : ''}${message}`);
-  }
+  if (!result.success) throw new UsageError(`${file}: ${issueLine(result.error.issues[0])}`);
   const { operations, trends, publication, jobs, inbox, mail } = result.data;
   return {
     file,
@@ -305,12 +299,21 @@ export function operationContaining(operations: Operation[], date: string): Oper
   return operations.find((op) => op.start <= date && date <= op.end);
 }
 
+/** A validation issue as `key.path[0]: what is wrong` (an unknown key named by its path). */
+export function issueLine(issue: z.core.$ZodIssue): string {
+  const keys = issue.code === 'unrecognized_keys' ? issue.keys : [];
+  const path = keyPath([...issue.path, ...keys.slice(0, 1)]);
+  const message = issue.code === 'unrecognized_keys' ? 'unknown key' : issue.message;
+  return `${path ? `${path}: ` : ''}${message}`;
+}
+
 /** `operations[0].start` from ['operations', 0, 'start']; control characters of a key shown as <U+XXXX>. */
 export function keyPath(path: readonly PropertyKey[]): string {
   return path.map((key, i) => (typeof key === 'number' ? `[${key}]` : `${i > 0 ? '.' : ''}${shownText(String(key))}`)).join('');
 }
 
-function displayPath(path: string): string {
+/** A file as messages name it: relative to the working directory when it is under it, else as given. */
+export function displayPath(path: string): string {
   const shown = isAbsolute(path) ? relative(process.cwd(), path) : path;
   return shown.startsWith('..') ? path : shown;
 }

@@ -1,10 +1,19 @@
 // The press office's editorial file of a period: data/editorial/<YYYY-MM>.yaml (the month of the bulletin's date),
 // optional. It holds the notable cases the press bulletin tells, in each language, as plain text: the templates
 // escape it like every value, so markup in it is printed as written, never interpreted.
-import { existsSync, readFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
-import { parseDocument } from 'yaml';
+//
+// Checked before anything is computed, each fault one UsageError (exit 2) naming the file and the key path:
+//   - the file: readable (not a folder), at most 1 MiB, UTF-8, YAML without an alias bomb (config.ts readYamlFile);
+//   - the text: no control character but tab and newline, no bidirectional formatting character (U+202E RIGHT-TO-LEFT
+//     OVERRIDE would print text in another order than written), named as U+XXXX with its position;
+//   - the size: a title at most TITLE_MAX_CHARACTERS, a text at most TEXT_MAX_CHARACTERS (Unicode characters), at
+//     most MAX_NOTABLE_CASES cases: so a page prints well within its deadline (a 200,000-character word took longer
+//     than the 30 s of BULLETIN_PAGE_TIMEOUT_MS).
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { z } from 'zod';
+import { describeCharacter, refusedCharacter } from '../characters.ts';
+import { displayPath, issueLine, keyPath, readYamlFile } from '../config.ts';
 import { UsageError } from '../errors.ts';
 import type { Language } from '../labels.ts';
 import { repoRoot } from '../paths.ts';
@@ -17,9 +26,35 @@ export interface NotableCase {
 
 export type Editorial = Record<Language, NotableCase[]>;
 
-const text = z.string().trim().min(1, { error: 'empty' });
-const item = z.strictObject({ title: z.strictObject({ en: text, zh: text }).partial().optional(), en: text.optional(), zh: text.optional() });
-const fileSchema = z.strictObject({ notable_cases: z.array(item).default([]) });
+export const TITLE_MAX_CHARACTERS = 200;
+export const TEXT_MAX_CHARACTERS = 3000;
+export const MAX_NOTABLE_CASES = 30;
+const MAX_FILE_BYTES = 1024 * 1024;
+
+/** Plain text of at most `max` characters; tab and newline are the only control characters it may hold. */
+const text = (max: number) =>
+  z
+    .string()
+    .superRefine((value, ctx) => {
+      const refused = refusedCharacter(value, '\t\n');
+      if (refused) {
+        const position = [...value.slice(0, refused.index)].length + 1;
+        ctx.addIssue({ code: 'custom', message: `the character ${describeCharacter(refused.char)} (character ${position}) is not allowed in editorial text`, abort: true });
+        return;
+      }
+      const length = [...value].length;
+      if (length > max) ctx.addIssue({ code: 'custom', message: `${length} characters, more than the ${max} allowed`, abort: true });
+    })
+    .trim()
+    .min(1, { error: 'empty' });
+const item = z.strictObject({
+  title: z.strictObject({ en: text(TITLE_MAX_CHARACTERS), zh: text(TITLE_MAX_CHARACTERS) }).partial().optional(),
+  en: text(TEXT_MAX_CHARACTERS).optional(),
+  zh: text(TEXT_MAX_CHARACTERS).optional(),
+});
+const fileSchema = z.strictObject({
+  notable_cases: z.array(item).max(MAX_NOTABLE_CASES, { error: `more than ${MAX_NOTABLE_CASES} cases` }).default([]),
+});
 
 /** BULLETIN_EDITORIAL_DIR, else data/editorial of the checkout. */
 export function editorialDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -39,17 +74,16 @@ export function readEditorial(asOf: string, languages: readonly Language[], dir 
   const file = editorialFile(asOf, dir);
   const empty: Editorial = { en: [], zh: [] };
   if (!existsSync(file)) return empty;
-  const shown = relative(process.cwd(), file) || file;
-  const doc = parseDocument(readFileSync(file, 'utf8'));
-  if (doc.errors.length > 0) throw new UsageError(`${shown}: not YAML: ${doc.errors[0].message.split('\n')[0]}`);
-  const parsed = fileSchema.safeParse(doc.toJS() ?? {});
+  const shown = displayPath(file);
+  const raw = readYamlFile(file, shown, 'editorial file', MAX_FILE_BYTES);
+  const parsed = fileSchema.safeParse(raw ?? {});
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new UsageError(`${shown}: ${issue.path.join('.') || '(top)'}: ${issue.message}`);
+    throw new UsageError(`${shown}: ${issue.path.length === 0 && issue.code !== 'unrecognized_keys' ? '(top): ' : ''}${issueLine(issue)}`);
   }
   parsed.data.notable_cases.forEach((entry, i) => {
     for (const language of languages) {
-      if (entry[language] === undefined) throw new UsageError(`${shown}: notable_cases[${i}].${language}: missing (the bulletin is rendered in ${language})`);
+      if (entry[language] === undefined) throw new UsageError(`${shown}: ${keyPath(['notable_cases', i, language])}: missing (the bulletin is rendered in ${language})`);
     }
   });
   for (const language of languages) {

@@ -31,6 +31,8 @@ export interface PrintJob {
   /** The whole document; its stylesheet sets @page size and margins (leave >= 15 mm top and bottom). */
   html: string;
   outFile: string;
+  /** What messages call the output; default outFile (e.g. the bulletin's PDF while outFile is a temporary file). */
+  name?: string;
   /** Plain text (HTML-escaped here), e.g. the bulletin's title and as-of date; printed at the top of every page. */
   headerText: string;
   /** Plain text with {page} and {pages}, e.g. `Page {page} of {pages}`, `第 {page} 页，共 {pages} 页`. */
@@ -332,14 +334,14 @@ class ChromiumPrinter implements Printer {
   }
 
   async print(job: PrintJob): Promise<PrintResult> {
-    if (this.#closing) throw new Error(`${job.outFile}: the printer is closed`);
+    if (this.#closing) throw new Error(`${job.name ?? job.outFile}: the printer is closed`);
     const state: JobState = { expired: false, page: undefined, refused: new Set(), droppedLinks: [], navigatedTo: undefined };
     const work = this.#print(job, state);
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
         state.expired = true;
-        reject(new Error(`${job.outFile}: printing did not finish within ${this.timeoutMs} ms (BULLETIN_PAGE_TIMEOUT_MS); nothing written`));
+        reject(new Error(`${job.name ?? job.outFile}: printing did not finish within ${this.timeoutMs} ms (BULLETIN_PAGE_TIMEOUT_MS); nothing written`));
       }, this.timeoutMs);
     });
     try {
@@ -347,8 +349,8 @@ class ChromiumPrinter implements Printer {
     } catch (error) {
       work.catch(() => undefined);
       // Own errors name the file already; Chromium's and puppeteer's get it, on one line.
-      if (error instanceof Error && error.message.startsWith(`${job.outFile}: `)) throw error;
-      throw new Error(`${job.outFile}: printing failed: ${oneLine(error)}`, { cause: error });
+      if (error instanceof Error && error.message.startsWith(`${job.name ?? job.outFile}: `)) throw error;
+      throw new Error(`${job.name ?? job.outFile}: printing failed: ${oneLine(error)}`, { cause: error });
     } finally {
       clearTimeout(timer);
       const page = state.page;
@@ -398,8 +400,8 @@ class ChromiumPrinter implements Printer {
       return { text: document.body?.innerText ?? '', refresh: meta ? (meta.getAttribute('content') ?? '') : null };
     });
     if (refresh !== null && state.navigatedTo === undefined) state.navigatedTo = refresh.replace(/^\s*\d*\s*[;,]?\s*(url\s*=\s*)?/i, '').replace(/^['"]|['"]$/g, '') || 'itself (meta refresh)';
-    if (state.navigatedTo !== undefined) throw new Error(`${job.outFile}: the page tried to navigate to ${state.navigatedTo}; nothing printed`);
-    if (text.trim() === '') throw new Error(`${job.outFile}: the page has no text; nothing printed`);
+    if (state.navigatedTo !== undefined) throw new Error(`${job.name ?? job.outFile}: the page tried to navigate to ${state.navigatedTo}; nothing printed`);
+    if (text.trim() === '') throw new Error(`${job.name ?? job.outFile}: the page has no text; nothing printed`);
     state.droppedLinks.push(
       ...(await page.evaluate(() => {
         const dropped: string[] = [];
@@ -427,9 +429,9 @@ class ChromiumPrinter implements Printer {
       margin: { top: '15mm', bottom: '15mm', left: '15mm', right: '15mm' },
       timeout: this.timeoutMs,
     });
-    if (state.navigatedTo !== undefined) throw new Error(`${job.outFile}: the page tried to navigate to ${state.navigatedTo}; nothing printed`);
+    if (state.navigatedTo !== undefined) throw new Error(`${job.name ?? job.outFile}: the page tried to navigate to ${state.navigatedTo}; nothing printed`);
     const pages = pdfPageCount(pdf);
-    if (Buffer.from(pdf.subarray(0, 5)).toString('latin1') !== '%PDF-' || pages < 1) throw new Error(`${job.outFile}: Chromium returned no PDF page; nothing written`);
+    if (Buffer.from(pdf.subarray(0, 5)).toString('latin1') !== '%PDF-' || pages < 1) throw new Error(`${job.name ?? job.outFile}: Chromium returned no PDF page; nothing written`);
     // Checked and written in one synchronous step: once the deadline has passed, nothing is written.
     if (state.expired) throw new Error('expired');
     writeFileAtomically(job.outFile, pdf);

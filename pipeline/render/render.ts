@@ -5,8 +5,10 @@
 //   3. for the briefing: the previous release, the same day a year earlier, the data-quality annex
 //   4. per language: charts (pipeline/charts), context, template (strict Handlebars)
 //   5. one browser prints every PDF; beside each: its HTML twin, its chart SVGs and its figures file
-// Files are written atomically, the PDF last, so a PDF on disk always has its figures file beside it.
-import { rmSync } from 'node:fs';
+// Files are written atomically, the PDF last, so a PDF on disk always has its figures file beside it; nothing is
+// written before every PDF of the run has printed, so a failed render leaves the out folder as it was.
+import { randomBytes } from 'node:crypto';
+import { existsSync, renameSync, rmdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { format, parseISO, subYears } from 'date-fns';
 import { CHART_IDS, renderCharts } from '../charts/charts.ts';
@@ -124,32 +126,55 @@ export async function renderBulletin(options: RenderOptions): Promise<RenderResu
     pages.push({ language, html, printed: [...printed, ...tablePrinted], charts, facts });
   }
 
-  // 5.
+  // 5. Every PDF is printed first, to a temporary file beside its place. Only when all are printed are the charts,
+  // the HTML twins and the figures files written, and the PDFs renamed into place, each language's PDF last. A
+  // failure while printing (a deadline, a crash) leaves the out folder as it was: no HTML twin without its PDF.
   const files: RenderedFile[] = [];
   const renderedAt = (options.now ?? currentTime()).toISOString();
-  await withPrinter(async (printer) => {
-    for (const page of pages) {
-      const stem = bulletinStem(outDir, templateName, page.language);
-      const chartFiles = Object.entries(page.charts).map(([id, svg]) => {
-        const file = join(outDir, 'charts', `${templateName}.${page.language}.${id}.svg`);
-        writeFileAtomically(file, svg);
-        return file;
-      });
-      writeFileAtomically(`${stem}.html`, page.html);
-      const words = kind[page.language];
-      const header = words.header.replace('{operation}', page.facts.operationName).replace('{date}', formatDate(asOf, page.language));
-      // The PDF's figures file is written first; a PDF on disk is complete and has its figures file.
-      const figuresFile = `${stem}.figures.json`;
+  const printed: { page: (typeof pages)[number]; stem: string; temporary: string; bytes: number }[] = [];
+  const outDirExisted = existsSync(outDir);
+  let done = false;
+  try {
+    await withPrinter(async (printer) => {
+      for (const page of pages) {
+        const stem = bulletinStem(outDir, templateName, page.language);
+        const temporary = `${stem}.pdf.${process.pid}-${randomBytes(4).toString('hex')}.printing`;
+        const words = kind[page.language];
+        const header = words.header.replace('{operation}', page.facts.operationName).replace('{date}', formatDate(asOf, page.language));
+        printed.push({ page, stem, temporary, bytes: 0 });
+        const { bytes } = await printer.print({ html: page.html, outFile: temporary, name: `${stem}.pdf`, headerText: header, footerText: words.footer });
+        printed[printed.length - 1].bytes = bytes;
+      }
+    });
+    for (const { page, stem, temporary, bytes } of printed) {
       const pdfFile = `${stem}.pdf`;
-      writeFileAtomically(figuresFile, JSON.stringify(figuresDocument(templateName, page.language, window.key, result, page.facts, page.printed, renderedAt), null, 2) + '\n');
-      // A figures file without its PDF would pass for a bulletin that was never printed.
-      const printedPdf = await printer.print({ html: page.html, outFile: pdfFile, headerText: header, footerText: words.footer }).catch((error: unknown) => {
-        rmSync(figuresFile, { force: true });
+      const figuresFile = `${stem}.figures.json`;
+      const chartFiles = Object.keys(page.charts).map((id) => join(outDir, 'charts', `${templateName}.${page.language}.${id}.svg`));
+      try {
+        Object.values(page.charts).forEach((svg, i) => writeFileAtomically(chartFiles[i], svg));
+        writeFileAtomically(`${stem}.html`, page.html);
+        writeFileAtomically(figuresFile, JSON.stringify(figuresDocument(templateName, page.language, window.key, result, page.facts, page.printed, renderedAt), null, 2) + '\n');
+        // Last: a PDF on disk is complete and has its figures file and HTML twin beside it.
+        renameSync(temporary, pdfFile);
+      } catch (error) {
+        // This language is removed whole: an older PDF would now sit beside this run's figures file.
+        for (const file of [pdfFile, `${stem}.html`, figuresFile, ...chartFiles]) rmSync(file, { force: true });
         throw error;
-      });
-      files.push({ language: page.language, pdf: pdfFile, html: `${stem}.html`, figures: figuresFile, charts: chartFiles, bytes: printedPdf.bytes });
+      }
+      files.push({ language: page.language, pdf: pdfFile, html: `${stem}.html`, figures: figuresFile, charts: chartFiles, bytes });
     }
-  });
+    done = true;
+  } finally {
+    for (const { temporary } of printed) rmSync(temporary, { force: true });
+    // A folder this run made and left empty goes too (rmdir refuses a folder that is not empty).
+    if (!done && !outDirExisted) {
+      try {
+        rmdirSync(outDir);
+      } catch {
+        // not empty, or not there
+      }
+    }
+  }
   return { template: templateName, operation: window.key, asOf, snapshot: result.snapshot, outDir, files };
 }
 
