@@ -84,6 +84,10 @@ describe('parseConfig', () => {
     ['a year that is no year', (c) => (c.trends.first_year = '2012x'), 'trends.first_year: not a year'],
     ['no operation', (c) => (c.operations = []), 'operations: no operation'],
     ['an empty name', (c) => (c.operations[0].name_en = ' '), 'operations[0].name_en: empty'],
+    // Names are printed in every PDF's header: no control or bidi character, and a trailing CR LF is not trimmed away.
+    ['a right-to-left override in a name', (c) => (c.operations[0].name_en = 'Reunion \u202e0202'), 'operations[0].name_en: holds the character U+202E (RIGHT-TO-LEFT OVERRIDE)'],
+    ['an ESC in a name', (c) => (c.operations[1].name_zh = '团圆\u001b[2J'), 'operations[1].name_zh: holds the character U+001B (ESC)'],
+    ['a CR LF after an id', (c) => (c.operations[0].id = 'reunion-2020\r\n'), 'operations[0].id: holds the character U+000D (CR)'],
     ['a cron expression croner refuses', (c) => (c.jobs[0].cron = '61 * * * *'), 'jobs[0].cron: not a cron expression'],
     ['an unknown job kind', (c) => (c.jobs[0].kind = 'backup'), 'jobs[0].kind: not one of ingest, monthly, briefing'],
     ['a bulletin job without recipients', (c) => delete c.jobs[1].to, 'jobs[1].to: missing'],
