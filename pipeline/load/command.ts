@@ -3,6 +3,7 @@
 import { currentTime } from '../dates.ts';
 import { displayWidth, padToWidth } from '../text-width.ts';
 import { loadExports, readHmacKey, type FileResult } from './load.ts';
+import { printable } from './printable.ts';
 
 export interface LoadCommandOptions {
   dbPath: string;
@@ -20,7 +21,7 @@ export async function runLoad(options: LoadCommandOptions, env = process.env): P
     hmacKey,
     log: (line) => {
       progress.clear();
-      process.stderr.write(`${line}\n`);
+      process.stderr.write(`${printable(line)}\n`);
     },
     onProgress: progress.update,
   });
@@ -30,7 +31,7 @@ export async function runLoad(options: LoadCommandOptions, env = process.env): P
   }
   if (report.results.length > 0) process.stdout.write(summaryTable(report.results));
   if (report.snapshot) process.stderr.write(`published snapshot ${report.snapshot}\n`);
-  return report.results.filter((r) => r.outcome === 'rejected').map((r) => `${r.file}: rejected: ${r.reason}`);
+  return report.results.filter((r) => r.outcome === 'rejected').map((r) => `${printable(r.file)}: rejected: ${printable(r.reason ?? '')}`);
 }
 
 /** A counter on a terminal (rewritten in place), a plain line every 10 s otherwise. */
@@ -40,7 +41,7 @@ function progressPrinter() {
   let lastPlain = 0;
   return {
     update(file: string, fraction: number) {
-      const text = `${file}: ${(fraction * 100).toFixed(0)}%`;
+      const text = `${printable(file)}: ${(fraction * 100).toFixed(0)}%`;
       if (tty) {
         process.stderr.write(`\r${text}\x1b[K`);
         shown = true;
@@ -59,14 +60,14 @@ function progressPrinter() {
 function summaryTable(results: FileResult[]): string {
   const header = ['file', 'table', 'rows', 'stored', 'quarantined', 'stale', 'superseded', 'outcome'];
   const rows = results.map((r) => [
-    r.file,
+    printable(r.file),
     r.table ?? '-',
     num(r.rowsRead),
     num(r.rowsStored),
     num(r.rowsQuarantined),
     num(r.rowsStale),
     num(r.rowsSuperseded),
-    r.outcome === 'rejected' ? `rejected: ${r.reason}` : r.outcome,
+    r.outcome === 'rejected' ? `rejected: ${printable(r.reason ?? '')}` : r.outcome,
   ]);
   const numeric = new Set([2, 3, 4, 5, 6]);
   const widths = header.map((h, i) => Math.max(displayWidth(h), ...rows.map((row) => displayWidth(row[i]))));

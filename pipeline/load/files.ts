@@ -3,6 +3,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import { basename, join, relative, resolve, sep } from 'node:path';
 import { UsageError } from '../errors.ts';
+import { printable } from './printable.ts';
 import { TABLE_NAMES, type TableName } from '../warehouse/tables.ts';
 
 export type ExportFormat = 'csv' | 'csv.gz' | 'parquet' | 'arrow' | 'jsonl';
@@ -54,13 +55,15 @@ export function expandPaths(paths: string[], cwd = process.cwd()): Expansion {
     try {
       stats = statSync(absolute);
     } catch {
-      throw new UsageError(`${given}: no such file or folder`);
+      throw new UsageError(`${printable(given)}: no such file or folder`);
     }
     if (stats.isDirectory()) {
-      const found = walk(absolute).sort(byPathName);
+      const special: string[] = [];
+      const found = walk(absolute, special).sort(byPathName);
       const exports = found.filter((f) => formatOf(basename(f)) !== null);
-      for (const f of found) if (formatOf(basename(f)) === null) notes.push(`${display(f, cwd)}: not an export file (skipped)`);
-      if (exports.length === 0) notes.push(`${display(absolute, cwd)}: no export file in this folder`);
+      for (const f of found) if (formatOf(basename(f)) === null) notes.push(`${printable(display(f, cwd))}: not an export file (skipped)`);
+      for (const f of special.sort(byPathName)) notes.push(`${printable(display(f, cwd))}: not a regular file (skipped)`);
+      if (exports.length === 0) notes.push(`${printable(display(absolute, cwd))}: no export file in this folder`);
       files.push(...exports.map((f) => describe(f, cwd)));
     } else {
       files.push(describe(absolute, cwd));
@@ -79,12 +82,14 @@ function display(absolutePath: string, cwd: string): string {
   return rel && !rel.startsWith('..') && !rel.startsWith(sep) ? rel : absolutePath;
 }
 
-function walk(folder: string): string[] {
+/** Regular files under `folder`; FIFOs, devices and sockets go to `special` (never opened). Links are not followed. */
+function walk(folder: string, special: string[]): string[] {
   const out: string[] = [];
   for (const entry of readdirSync(folder, { withFileTypes: true })) {
     const full = join(folder, entry.name);
-    if (entry.isDirectory()) out.push(...walk(full));
+    if (entry.isDirectory()) out.push(...walk(full, special));
     else if (entry.isFile()) out.push(full);
+    else if (entry.isFIFO() || entry.isCharacterDevice() || entry.isBlockDevice() || entry.isSocket()) special.push(full);
   }
   return out;
 }

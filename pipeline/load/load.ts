@@ -5,20 +5,22 @@
 //   4. store     upsert, quarantine and load_log in one transaction (store.ts)
 // then publish a read-only snapshot for readers. A rejected file changes nothing and does not stop the others.
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
-import { FileRejected, UsageError, oneLine } from '../errors.ts';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { FileRejected, UsageError } from '../errors.ts';
 import { sqlFile } from '../paths.ts';
 import { ensureSchema } from '../warehouse/schema.ts';
 import { publishSnapshot, snapshotIsBehind } from '../warehouse/snapshots.ts';
 import { Warehouse } from '../warehouse/warehouse.ts';
 import { expandPaths, type ExportFile } from './files.ts';
 import { parseStatement, type HmacPads } from './parse.ts';
+import { printable, shortList } from './printable.ts';
 import { duckdbReason, openRawSource, sha256Of } from './read.ts';
 import { storeParsed, type StoreCounts } from './store.ts';
 
 export type FileOutcome = 'loaded' | 'already loaded' | 'rejected';
 
 export interface FileResult extends Partial<StoreCounts> {
+  /** As given (load_log keeps it so); shown through printable(). */
   file: string;
   table: string | null;
   outcome: FileOutcome;
@@ -51,35 +53,48 @@ export async function loadExports(options: LoadOptions): Promise<LoadReport> {
   const warehouse = await Warehouse.open(options.dbPath, { lockWaitMs: options.lockWaitMs ?? 600_000, onWait: options.log });
   const results: FileResult[] = [];
   let snapshot: string | null = null;
+  // The load's scratch folder (transcoded and bridged copies, which may hold personal data in clear): beside the
+  // warehouse, owner-only, and cleared while the warehouse lock is held, so what a killed load left goes with the next.
+  const scratch = scratchFolder(options.dbPath);
   try {
+    rmSync(scratch, { recursive: true, force: true });
+    mkdirSync(scratch, { mode: 0o700 });
     await ensureSchema(warehouse);
     await prepareSession(warehouse);
     const hmac = options.hmacKey ? hmacPads(options.hmacKey) : null;
     for (const file of files) {
       const started = Date.now();
-      const result = await loadOne(warehouse, file, options, hmac);
+      const result = await loadOne(warehouse, file, options, hmac, scratch);
       result.seconds = (Date.now() - started) / 1000;
       results.push(result);
       options.log(describeResult(result));
     }
     if (await snapshotIsBehind(warehouse)) snapshot = await publishSnapshot(warehouse);
   } finally {
+    rmSync(scratch, { recursive: true, force: true });
     warehouse.close();
   }
   return { results, notes, snapshot };
 }
 
-async function loadOne(warehouse: Warehouse, file: ExportFile, options: LoadOptions, hmac: HmacPads | null): Promise<FileResult> {
+/** `<db>.scratch`: the loader's private folder beside the warehouse. */
+export function scratchFolder(dbPath: string): string {
+  return `${dbPath}.scratch`;
+}
+
+async function loadOne(warehouse: Warehouse, file: ExportFile, options: LoadOptions, hmac: HmacPads | null, scratch: string): Promise<FileResult> {
   const base = { file: file.displayPath, table: file.table, seconds: 0 };
   try {
+    // stat, not open: opening a FIFO waits for a writer, and /dev/zero never ends.
+    if (!statSync(file.absolutePath).isFile()) throw new FileRejected(file.displayPath, 'not a regular file (a FIFO, device or socket): refused');
     if (!file.format) throw new FileRejected(file.displayPath, 'not an export file: the extension is none of .csv, .csv.gz, .parquet, .arrow, .feather, .arrows, .jsonl, .ndjson');
     if (!file.table) throw new FileRejected(file.displayPath, 'cannot tell the table from the file name: it must start with cases, persons, suspects, alerts, blood_points or events');
-    const sha256 = await sha256Of(file.absolutePath);
+    const sha256 = await sha256Of(file);
     const known = await warehouse.all(`SELECT load_id FROM load_log WHERE sha256 = $sha256`, { sha256 });
     if (known.length > 0) return { ...base, outcome: 'already loaded' };
 
     const startedAt = options.now;
-    const source = await openRawSource(warehouse, file);
+    const source = await openRawSource(warehouse, file, scratch);
     try {
       const statement = parseStatement({ table: file.table, source, now: options.now, hmac });
       await withProgress(warehouse, () => warehouse.run(statement.sql, statement.params), (f) => options.onProgress?.(file.displayPath, f)).catch(
@@ -100,10 +115,11 @@ async function loadOne(warehouse: Warehouse, file: ExportFile, options: LoadOpti
       return { ...base, outcome: 'loaded', ...counts, unknownColumns: source.unknownColumns };
     } finally {
       source.cleanup();
-      await warehouse.run('DROP TABLE IF EXISTS _parsed');
+      await warehouse.run('DROP TABLE IF EXISTS _parsed; DROP TABLE IF EXISTS _blank_lines');
     }
   } catch (error) {
-    if (error instanceof FileRejected) return { ...base, outcome: 'rejected', reason: error.reason };
+    // The reason may quote a header or a DuckDB message holding file text: made printable once, here.
+    if (error instanceof FileRejected) return { ...base, outcome: 'rejected', reason: printable(error.reason) };
     throw error;
   }
 }
@@ -152,14 +168,16 @@ async function withProgress<T>(warehouse: Warehouse, work: () => Promise<T>, rep
 }
 
 function describeResult(result: FileResult): string {
+  const file = printable(result.file);
   switch (result.outcome) {
     case 'loaded': {
-      const extra = result.unknownColumns?.length ? `; unknown columns ignored: ${result.unknownColumns.join(', ')}` : '';
-      return `${result.file}: ${result.table}: ${result.rowsRead} rows read, ${result.rowsStored} stored, ${result.rowsQuarantined} quarantined, ${result.rowsStale} stale, ${result.rowsSuperseded} superseded (${result.seconds.toFixed(1)} s)${extra}`;
+      const unknown = result.unknownColumns ?? [];
+      const extra = unknown.length ? `; unknown column${unknown.length > 1 ? 's' : ''} ignored: ${shortList(unknown)}` : '';
+      return `${file}: ${result.table}: ${result.rowsRead} rows read, ${result.rowsStored} stored, ${result.rowsQuarantined} quarantined, ${result.rowsStale} stale, ${result.rowsSuperseded} superseded (${result.seconds.toFixed(1)} s)${extra}`;
     }
     case 'already loaded':
-      return `${result.file}: already loaded (same bytes), nothing changed`;
+      return `${file}: already loaded (same bytes), nothing changed`;
     case 'rejected':
-      return `${result.file}: rejected: ${oneLine(result.reason)}`;
+      return `${file}: rejected: ${printable(result.reason ?? '')}`;
   }
 }

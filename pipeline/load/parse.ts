@@ -4,7 +4,16 @@
 import { EXPORT_TABLES, ENUM_DOMAINS, type ExportColumn, type ExportTable, type TableName } from '../warehouse/tables.ts';
 import { blobValue, quoteIdent, quoteLiteral, type SqlParams } from '../warehouse/warehouse.ts';
 import { chinaDate } from '../dates.ts';
+import { printable } from './printable.ts';
 import type { RawSource } from './read.ts';
+
+/** Longest accepted id (`case_id`, `person_id`, … any text column named *_id), in characters. */
+export const MAX_ID_LENGTH = 128;
+/** Longest accepted free text (title, city, address, phone), in characters. */
+export const MAX_TEXT_LENGTH = 4000;
+/** How much of a bad value a quarantine message and the quarantine's value column show (characters). */
+const MESSAGE_VALUE_LENGTH = 80;
+const STORED_VALUE_LENGTH = 200;
 
 /** The padded key blocks of HMAC-SHA256 (RFC 2104), so the hash can run in SQL without the key in the SQL text. */
 export interface HmacPads {
@@ -26,6 +35,14 @@ const raw = (c: ExportColumn) => id(`_r_${c.name}`);
 const first = (c: ExportColumn) => id(`_f_${c.name}`);
 const parts = (c: ExportColumn) => id(`_p_${c.name}`);
 const iso = (c: ExportColumn) => id(`_i_${c.name}`);
+const nested = (c: ExportColumn) => id(`_nested_${c.name}`);
+/** A bad value as the quarantine keeps it and as a message quotes it: controls escaped, cut. */
+const storedValue = (sql: string) => `shown_value(${sql}, ${STORED_VALUE_LENGTH})`;
+const quotedValue = (sql: string) => `format('''{}''', shown_value(${sql}, ${MESSAGE_VALUE_LENGTH}))`;
+
+export function maxLengthOf(c: ExportColumn): number {
+  return c.name.endsWith('_id') ? MAX_ID_LENGTH : MAX_TEXT_LENGTH;
+}
 
 /** CREATE TEMP TABLE _parsed: `_line`, the stored columns typed, and `_errors` (NULL for a valid row). */
 export function parseStatement(context: ParseContext): { sql: string; params: SqlParams } {
@@ -48,7 +65,11 @@ export function parseStatement(context: ParseContext): { sql: string; params: Sq
     return `LEFT JOIN _lookup AS ${alias} ON ${alias}.domain = 'province' AND ${alias}.spelling = province_key(raw.${id(c.name)})`;
   });
 
-  const typed = ['_line', ...columns.flatMap((c) => typedColumns(c, context))];
+  const typed = [
+    '_line',
+    ...columns.flatMap((c) => typedColumns(c, context)),
+    ...columns.filter((c) => context.source.nested.has(c.name)).map((c) => nested(c)),
+  ];
   const checks = columns.flatMap((c) => columnChecks(c, context)).concat(ruleChecks(table, context));
   // Most rows are valid: the list of entries is built only for a row that breaks a rule.
   const anyBroken = checks.map((check) => `(${check.when})`).join(' OR ');
@@ -102,7 +123,7 @@ function typedColumns(c: ExportColumn, context: ParseContext): string[] {
     case 'birth_date':
       return [
         keepRaw,
-        `CASE WHEN ${i} IS NOT NULL THEN year(${i}) WHEN imputed_date(${p}) IS NOT NULL THEN CAST(${p}.y AS INTEGER) END AS birth_year`,
+        `CASE WHEN ${i} IS NOT NULL THEN year(${i}) WHEN imputed_date(${p}) IS NOT NULL THEN date_year(${p}) END AS birth_year`,
         `coalesce(${i}, first_day(${p})) AS ${first(c)}`,
       ];
     case 'timestamp':
@@ -151,13 +172,13 @@ const KIND_LABELS: Partial<Record<ExportColumn['kind'], string>> = {
 /** A quarantine entry for column c: {column_name, source_column, value, message}. */
 function entry(c: ExportColumn, context: ParseContext, valueSql: string, messageSql: string): string {
   const header = context.source.headers.get(c.name) ?? null;
-  return `{'column_name': ${lit(c.name)}, 'source_column': ${header === null ? 'CAST(NULL AS VARCHAR)' : lit(header)}, 'value': ${valueSql}, 'message': ${messageSql}}`;
+  return `{'column_name': ${lit(c.name)}, 'source_column': ${header === null ? 'CAST(NULL AS VARCHAR)' : lit(printable(header))}, 'value': ${valueSql}, 'message': ${messageSql}}`;
 }
 
 /** "(line 418, column 失踪日期)": where a clerk finds the value. */
 function where(c: ExportColumn, context: ParseContext): string {
   const header = context.source.headers.get(c.name) ?? c.name;
-  return `format(' ({} {}, column {})', ${lit(context.source.positionWord)}, _line, ${lit(header)})`;
+  return `format(' ({} {}, column {})', ${lit(context.source.positionWord)}, _line, ${lit(printable(header))})`;
 }
 
 /** One rule a value can break: the condition, and the quarantine entry when it holds. */
@@ -174,12 +195,22 @@ function columnChecks(c: ExportColumn, context: ParseContext): Check[] {
   const v = id(c.kind === 'birth_date' ? 'birth_year' : c.name);
   const personal = c.kind === 'birth_date';
   // Personal data is never copied into the quarantine: the message says which rule, not the value.
-  const shown = personal ? `'(withheld: personal data)'` : `format('''{}''', ${r})`;
-  const valueSql = personal ? 'CAST(NULL AS VARCHAR)' : r;
+  const shown = personal ? `'(withheld: personal data)'` : quotedValue(r);
+  const valueSql = personal ? 'CAST(NULL AS VARCHAR)' : storedValue(r);
   const check = (when: string, value: string, message: string): Check => ({ column: c.name, when, entry: entry(c, context, value, message) });
   const checks: Check[] = [];
   if (c.required) checks.push(check(`${r} IS NULL`, 'CAST(NULL AS VARCHAR)', `${lit(`${c.name} is required but empty`)} || ${where(c, context)}`));
-  if (c.kind !== 'text') {
+  // JSON lines or a Parquet list/struct column: an object or array where one value belongs.
+  if (context.source.nested.has(c.name)) {
+    checks.push(check(nested(c), valueSql, `${lit(`${c.name} is an object or array, not a single value`)} || ${where(c, context)}`));
+  }
+  if (c.kind === 'text') {
+    // Ids and free text are shown in bulletins, tables and terminals: no control characters, a bounded length.
+    checks.push(check(`has_unprintable(${r})`, valueSql, `${lit(c.name + ' ')} || ${shown} || ${lit(' holds a control character')} || ${where(c, context)}`));
+    const max = maxLengthOf(c);
+    // strlen (bytes) is free; length (characters) is counted only for the few texts that may be too long.
+    checks.push(check(`strlen(${r}) > ${max} AND length(${r}) > ${max}`, valueSql, `${lit(c.name + ' ')} || ${shown} || ${lit(` is longer than ${max} characters`)} || ${where(c, context)}`));
+  } else {
     const label =
       c.kind === 'enum' ? `one of ${Object.keys(ENUM_DOMAINS[c.domain!]).join(', ')}` : (KIND_LABELS[c.kind] ?? c.kind);
     checks.push(check(`${r} IS NOT NULL AND ${v} IS NULL`, valueSql, `${lit(c.name + ' ')} || ${shown} || ${lit(` is not ${label}`)} || ${where(c, context)}`));
@@ -213,8 +244,8 @@ function ruleChecks(table: ExportTable, context: ParseContext): Check[] {
   const order = table.orderRules.map(({ column: laterName, notBefore }) => {
     const later = column(laterName);
     const earlier = column(notBefore);
-    const message = `format('{} ''{}'' is before {} ''{}''', ${lit(later.name)}, ${raw(later)}, ${lit(earlier.name)}, ${raw(earlier)}) || ${where(later, context)}`;
-    return { column: `rule:${later.name}`, when: `${first(later)} < ${first(earlier)}`, entry: entry(later, context, raw(later), message) };
+    const message = `format('{} ''{}'' is before {} ''{}''', ${lit(later.name)}, shown_value(${raw(later)}, ${MESSAGE_VALUE_LENGTH}), ${lit(earlier.name)}, shown_value(${raw(earlier)}, ${MESSAGE_VALUE_LENGTH})) || ${where(later, context)}`;
+    return { column: `rule:${later.name}`, when: `${first(later)} < ${first(earlier)}`, entry: entry(later, context, storedValue(raw(later)), message) };
   });
   const conditional = table.requiredWhen.map(({ column: name, whenPresent }) => {
     const c = column(name);

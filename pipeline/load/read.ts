@@ -3,12 +3,25 @@
 // later, in SQL over whole columns. What cannot be read at all is a FileRejected.
 //
 // Encodings and Arrow are bridged outside DuckDB, since its built-in readers take neither: GB18030 is transcoded to
-// a temporary UTF-8 file with iconv-lite, Arrow IPC (file or stream) is rewritten as Parquet with parquet-wasm.
+// a private UTF-8 copy with iconv-lite, Arrow IPC (file or stream) is rewritten as Parquet with parquet-wasm. The
+// copies live in the load's scratch folder beside the warehouse (load.ts).
 import { isUtf8 } from 'node:buffer';
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import {
+  closeSync,
+  constants,
+  createReadStream,
+  createWriteStream,
+  fstatSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
+import { pipeline as streamPipeline } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import iconv from 'iconv-lite';
@@ -30,25 +43,62 @@ export interface RawSource {
   encoding: string | null;
   formatLabel: string;
   unknownColumns: string[];
+  /** Columns whose raw relation also has `_nested_<name>`: true where the value is an object, array or list. */
+  nested: Set<string>;
   cleanup: () => void;
 }
 
+/** Past this size the first line is no header (its length is checked while the file streams by). */
+export const MAX_HEADER_BYTES = 1 << 20;
+/** The widest export table has 12 columns; a header may carry unknown ones, up to this many in all. */
+export const MAX_COLUMNS = 20_000;
+/**
+ * A gzip bomb guard: a .csv.gz may expand to at most this many times its compressed size once past GZIP_FLOOR bytes.
+ * CSV exports compress 4 to 20 times (the 1M-row bench file 3.6, a file of one repeated row with a counter 21);
+ * deflate's limit is about 1,030, and a file of newlines or NUL bytes reaches it.
+ */
+export const GZIP_MAX_RATIO = 100;
+export const GZIP_FLOOR = 64 << 20;
+/** NUL bytes a text export may hold (each one quarantines its row, as a control character); more: not a text file. */
+export const MAX_NUL_BYTES = 1000;
+/** Blank-line runs sent to DuckDB per statement, so that memory stays bounded whatever the file holds. */
+const BLANK_RUN_BATCH = 100_000;
+/**
+ * Consecutive empty lines a CSV may hold. DuckDB's reader takes a run of empty lines for one long line: past
+ * max_line_size (10 MB) it fails ("CSV Error on Line"), and past its buffer it can drop the record after the run
+ * without an error (seen with DuckDB 1.5). Runs of up to 200,000 were read right; no export has more than a few.
+ */
+export const MAX_EMPTY_RUN = 100_000;
+
 /** SHA-256 of the file's bytes: the identity of a file for "already loaded". */
-export async function sha256Of(path: string): Promise<string> {
+export async function sha256Of(file: ExportFile): Promise<string> {
+  // O_NONBLOCK: had a FIFO replaced the file since it was looked at, opening it must not wait for a writer.
+  const fd = openSync(file.absolutePath, constants.O_RDONLY | constants.O_NONBLOCK);
+  try {
+    if (!fstatSync(fd).isFile()) throw new FileRejected(file.displayPath, 'not a regular file (a FIFO, device or socket): refused');
+  } catch (error) {
+    closeSync(fd);
+    throw error;
+  }
   const hash = createHash('sha256');
-  await pipeline(createReadStream(path), hash);
+  await pipeline(createReadStream('', { fd, highWaterMark: 1 << 20 }), hash);
   return hash.digest('hex');
 }
 
-export async function openRawSource(warehouse: Warehouse, file: ExportFile): Promise<RawSource> {
+/**
+ * Reads one export into a raw relation. `scratchRoot` is the load's private folder beside the warehouse
+ * (`<db>.scratch/`): copies of the file (transcoded, bridged) go there, removed by `cleanup`, and the next load
+ * clears whatever a killed one left.
+ */
+export async function openRawSource(warehouse: Warehouse, file: ExportFile, scratchRoot: string): Promise<RawSource> {
   const format = file.format as ExportFormat;
-  const scratch = mkdtempSync(join(tmpdir(), 'bulletin-load-'));
+  const scratch = mkdtempSync(join(scratchRoot, 'file-'));
   const cleanup = () => rmSync(scratch, { recursive: true, force: true });
   try {
     switch (format) {
       case 'csv':
       case 'csv.gz':
-        return await csvSource(file, scratch, cleanup);
+        return await csvSource(warehouse, file, scratch, cleanup);
       case 'parquet':
         return await parquetSource(warehouse, file, file.absolutePath, 'parquet', cleanup);
       case 'arrow':
@@ -69,21 +119,57 @@ interface TextCheck {
   firstLine: string;
   /** Whether an empty line occurs: DuckDB skips those, so record numbers and line numbers part ways. */
   hasBlankLine: boolean;
+  /** Whether a CR occurs: the file may mix CRLF and LF line ends, which DuckDB's strict reader refuses. */
+  hasCarriageReturn: boolean;
 }
 
-/** One streaming pass: is the text valid UTF-8? If not, is it valid GB18030? Also returns the header line. */
-async function checkEncoding(file: ExportFile): Promise<TextCheck> {
+const LF = 0x0a;
+const CR = 0x0d;
+const NUL = 0x00;
+
+/**
+ * One streaming pass in bounded memory: is the text valid UTF-8? If not, is it valid GB18030? Also the header line
+ * (whole, up to MAX_HEADER_BYTES), and what no export holds: more than MAX_NUL_BYTES NUL bytes or one in the header,
+ * a .csv.gz that expands past GZIP_MAX_RATIO.
+ */
+async function checkText(file: ExportFile): Promise<TextCheck> {
+  const reject = (reason: string) => new FileRejected(file.displayPath, reason);
+  const compressedSize = statSync(file.absolutePath).size;
   const utf8 = new Utf8Validator();
-  let head = Buffer.alloc(0);
+  const header: Buffer[] = [];
+  let headerLength = 0;
+  let headerDone = false;
   let valid = true;
   let sawBom: boolean | null = null;
   let hasBlankLine = false;
+  let hasCarriageReturn = false;
   let tail: Buffer = Buffer.alloc(0);
+  let total = 0;
+  let nulBytes = 0;
   for await (const chunk of byteStream(file)) {
     const bytes = chunk as Buffer;
+    total += bytes.length;
+    if (file.format === 'csv.gz' && total > GZIP_FLOOR && total > GZIP_MAX_RATIO * compressedSize) {
+      throw reject(
+        `not an export: it expands to more than ${GZIP_MAX_RATIO} times its compressed size (${compressedSize} bytes; CSV exports expand 4 to 20 times)`,
+      );
+    }
     if (sawBom === null) sawBom = bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf;
-    if (head.length < 65536) head = Buffer.concat([head, bytes.subarray(0, 65536 - head.length)]);
+    if (!headerDone) {
+      const end = bytes.indexOf(LF);
+      const part = end === -1 ? bytes : bytes.subarray(0, end);
+      header.push(Buffer.from(part.subarray(0, MAX_HEADER_BYTES + 1 - headerLength)));
+      headerLength += part.length;
+      headerDone = end !== -1;
+      if (headerLength > MAX_HEADER_BYTES) {
+        throw reject(`the header line is longer than ${MAX_HEADER_BYTES / (1 << 20)} MiB (${MAX_HEADER_BYTES} bytes): not an export header`);
+      }
+    }
+    for (let i = bytes.indexOf(NUL); i !== -1; i = bytes.indexOf(NUL, i + 1)) {
+      if (++nulBytes > MAX_NUL_BYTES) throw reject(`not a text export: it holds more than ${MAX_NUL_BYTES} NUL bytes (binary, or UTF-16)`);
+    }
     if (valid) valid = utf8.accepts(bytes);
+    if (!hasCarriageReturn) hasCarriageReturn = bytes.indexOf(CR) !== -1;
     // 0x0A is never part of a multi-byte character in UTF-8 or GB18030, so the bytes tell blank lines apart.
     if (!hasBlankLine) {
       const joined = Buffer.concat([tail, bytes.subarray(0, 2)]);
@@ -92,11 +178,11 @@ async function checkEncoding(file: ExportFile): Promise<TextCheck> {
     }
   }
   if (valid) valid = utf8.endsCleanly();
-  if (valid) {
-    return { encoding: sawBom ? 'utf-8-bom' : 'utf-8', firstLine: firstLineOf(head.toString('utf8').replace(/^\uFEFF/, '')), hasBlankLine };
-  }
-  // Not UTF-8: GB18030, which transcodeGb18030 verifies while it converts.
-  return { encoding: 'gb18030', firstLine: firstLineOf(iconv.decode(head, 'gb18030')), hasBlankLine };
+  const headerBytes = Buffer.concat(header);
+  if (headerBytes.includes(NUL)) throw reject('not a text export: its header line holds NUL bytes (binary, or UTF-16)');
+  const headerText = (valid ? headerBytes.toString('utf8').replace(/^\uFEFF/, '') : iconv.decode(headerBytes, 'gb18030')).replace(/\r$/, '');
+  // Not UTF-8: GB18030, which the copy for DuckDB verifies while it converts.
+  return { encoding: valid ? (sawBom ? 'utf-8-bom' : 'utf-8') : 'gb18030', firstLine: headerText, hasBlankLine, hasCarriageReturn };
 }
 
 /**
@@ -128,61 +214,156 @@ function completeLength(data: Buffer): number {
   return data.length - start < needed ? start : data.length;
 }
 
-const LF = 0x0a;
-const CR = 0x0d;
-
 function containsBlankLine(bytes: Buffer): boolean {
   return bytes.indexOf('\n\n') !== -1 || bytes.indexOf('\n\r\n') !== -1;
 }
 
-/**
- * For files with empty lines: for each empty line j (1-based) at physical line b_j, the records after it have an
- * ordinal of at least b_j - j. A record's line is then ordinal + 1 + the number of thresholds at or below its ordinal.
- */
-async function blankLineThresholds(file: ExportFile): Promise<number[]> {
-  const thresholds: number[] = [];
-  let line = 1;
-  let lineIsEmpty = true;
-  for await (const chunk of byteStream(file)) {
-    const bytes = chunk as Buffer;
-    for (let i = 0; i < bytes.length; i++) {
-      const byte = bytes[i];
-      if (byte === LF) {
-        // The last line of the file has no LF after it, so a trailing empty line is never counted (it holds no record).
-        if (lineIsEmpty && line > 1) thresholds.push(line - (thresholds.length + 1));
-        line++;
-        lineIsEmpty = true;
-      } else if (byte !== CR) {
-        lineIsEmpty = false;
-      }
-    }
-  }
-  return thresholds;
+interface LineScan {
+  /** Line ends of each kind: both present means mixed line ends. */
+  crlf: number;
+  bareLf: number;
+  /** Whether the temp table `_blank_lines` holds rows (an empty line comes after the header). */
+  blankLines: boolean;
 }
 
 /**
- * GB18030 -> a private UTF-8 file for DuckDB, in one pass that also verifies the encoding: iconv-lite marks bytes it
- * cannot decode with U+FFFD instead of throwing, so any U+FFFD in the output means the file is not GB18030.
+ * A second pass, for files with empty lines or carriage returns only: the kinds of line end, and the empty lines as
+ * the temp table `_blank_lines` (threshold, blanks). For the j-th empty line at physical line b_j, the records after
+ * it have an ordinal of at least b_j - j, its threshold; a record's line is its ordinal + 1 + the blanks (empty lines
+ * so far) of the greatest threshold at or below the ordinal, an ASOF join. Consecutive empty lines share a threshold,
+ * so a run of them is one row however long; rows go to DuckDB in batches: memory stays bounded whatever the file.
  */
-async function transcodeGb18030(file: ExportFile, target: string): Promise<boolean> {
-  const decoder = iconv.getDecoder('gb18030');
+async function scanLines(warehouse: Warehouse, file: ExportFile): Promise<LineScan> {
+  const tooMany = (from: number) =>
+    new FileRejected(file.displayPath, `not an export: more than ${MAX_EMPTY_RUN} consecutive empty lines (from line ${from})`);
+  await warehouse.run('CREATE OR REPLACE TEMP TABLE _blank_lines (threshold BIGINT, blanks BIGINT)');
+  let thresholds: number[] = [];
+  let cumulative: number[] = [];
+  let stored = 0;
+  const send = async (rows: number) => {
+    if (rows <= 0) return;
+    const t = listValue(thresholds.slice(0, rows).map((x) => BigInt(x)));
+    const b = listValue(cumulative.slice(0, rows).map((x) => BigInt(x)));
+    await warehouse.run('INSERT INTO _blank_lines SELECT unnest($t), unnest($b)', { t, b });
+    thresholds = thresholds.slice(rows);
+    cumulative = cumulative.slice(rows);
+    stored += rows;
+  };
+  let line = 1; // the line of the next byte
+  let blanks = 0; // empty lines (after the header) so far
+  const blank = (threshold: number) => {
+    const n = thresholds.length;
+    if (n > 0 && thresholds[n - 1] === threshold) cumulative[n - 1] = blanks;
+    else thresholds.push(threshold), cumulative.push(blanks);
+  };
+  let lineLength = 0; // bytes of the current line before the current chunk's part, a CR included
+  let lastByte = -1; // the last byte of the previous chunk
+  let crlf = 0;
+  let bareLf = 0;
+  let emptyRun = 0; // consecutive empty lines up to here
+  for await (const chunk of byteStream(file)) {
+    const bytes = chunk as Buffer;
+    let start = 0;
+    for (let i = bytes.indexOf(LF); i !== -1; i = bytes.indexOf(LF, start)) {
+      const before = i > 0 ? bytes[i - 1] : lastByte;
+      lineLength += i - start;
+      if (before === CR) crlf++;
+      else bareLf++;
+      // The last line has no LF after it, so a trailing empty line is never counted (it holds no record).
+      if (line > 1 && (lineLength === 0 || (lineLength === 1 && before === CR))) {
+        blanks++;
+        blank(line - blanks);
+        emptyRun++;
+      } else emptyRun = 0;
+      line++;
+      lineLength = 0;
+      start = i + 1;
+      // Empty lines right after (a file of newlines): counted here in one loop, not a call and a row each.
+      let j = start;
+      let run = 0;
+      for (;;) {
+        if (bytes[j] === LF) (bareLf++, (j += 1));
+        else if (bytes[j] === CR && bytes[j + 1] === LF) (crlf++, (j += 2));
+        else break;
+        run++;
+      }
+      if (run > 0) {
+        blanks += run;
+        blank(line - (blanks - run) - 1);
+        line += run;
+        start = j;
+        emptyRun += run;
+      }
+      if (emptyRun > MAX_EMPTY_RUN) throw tooMany(line - emptyRun);
+      // The last row may still grow (a run of empty lines going on): it stays for the next batch.
+      if (thresholds.length > BLANK_RUN_BATCH) await send(thresholds.length - 1);
+    }
+    lineLength += bytes.length - start;
+    if (bytes.length > 0) lastByte = bytes[bytes.length - 1];
+  }
+  await send(thresholds.length);
+  return { crlf, bareLf, blankLines: stored > 0 };
+}
+
+/**
+ * The private UTF-8 copy DuckDB reads when the file itself will not do: GB18030 transcoded (verified on the way:
+ * iconv-lite marks bytes it cannot decode with U+FFFD instead of throwing, so any U+FFFD means the file is not
+ * GB18030), and/or mixed line ends made LF (CRLF -> LF: the number of lines stays). Returns false for bad GB18030.
+ */
+async function writeCopy(file: ExportFile, target: string, options: { transcode: boolean; unifyLineEnds: boolean }): Promise<boolean> {
+  const decoder = options.transcode ? iconv.getDecoder('gb18030') : null;
+  const lineEnds = options.unifyLineEnds ? new CrlfToLf() : null;
   const out = createWriteStream(target, { mode: 0o600 });
   const finished = new Promise<void>((done, fail) => {
     out.on('finish', done);
     out.on('error', fail);
   });
   let undecodable = 0;
-  const write = async (text: string) => {
-    undecodable += countChar(text, '\uFFFD');
-    if (!out.write(Buffer.from(text, 'utf8'))) await new Promise<void>((drained) => out.once('drain', () => drained()));
+  const write = async (bytes: Buffer) => {
+    const data = lineEnds ? lineEnds.push(bytes) : bytes;
+    if (!out.write(data)) await new Promise<void>((drained) => out.once('drain', () => drained()));
   };
-  for await (const chunk of byteStream(file)) await write(decoder.write(chunk as Buffer));
-  await write(decoder.end() ?? '');
-  out.end();
-  await finished;
+  const decode = (text: string) => {
+    undecodable += countChar(text, '\uFFFD');
+    return Buffer.from(text, 'utf8');
+  };
+  try {
+    for await (const chunk of byteStream(file)) await write(decoder ? decode(decoder.write(chunk as Buffer)) : (chunk as Buffer));
+    if (decoder) await write(decode(decoder.end() ?? ''));
+    if (lineEnds) await write(lineEnds.end());
+  } finally {
+    out.end();
+    await finished;
+  }
   return undecodable === 0;
 }
 
+/** Streaming CRLF -> LF: a CR at the end of a chunk waits to see whether an LF follows. */
+export class CrlfToLf {
+  private heldCr = false;
+
+  push(bytes: Buffer): Buffer {
+    if (bytes.length === 0) return bytes;
+    const parts: Buffer[] = [];
+    if (this.heldCr && bytes[0] !== LF) parts.push(CR_BYTE);
+    this.heldCr = bytes[bytes.length - 1] === CR;
+    const end = this.heldCr ? bytes.length - 1 : bytes.length;
+    let start = 0;
+    for (let i = bytes.indexOf(CRLF); i !== -1 && i < end; i = bytes.indexOf(CRLF, start)) {
+      parts.push(bytes.subarray(start, i));
+      start = i + 1;
+    }
+    parts.push(bytes.subarray(start, end));
+    return Buffer.concat(parts);
+  }
+
+  end(): Buffer {
+    return this.heldCr ? CR_BYTE : Buffer.alloc(0);
+  }
+}
+
+const CRLF = Buffer.from('\r\n');
+const CR_BYTE = Buffer.from('\r');
 
 function countChar(text: string, char: string): number {
   let count = 0;
@@ -193,52 +374,54 @@ function countChar(text: string, char: string): number {
 function byteStream(file: ExportFile): NodeJS.ReadableStream {
   const raw = createReadStream(file.absolutePath, { highWaterMark: 1 << 20 });
   if (file.format !== 'csv.gz') return raw;
-  const gunzip = createGunzip();
-  raw.on('error', (e) => gunzip.destroy(e));
-  return raw.pipe(gunzip);
+  // pipeline: when the reader stops early (a rejection), the file is closed too.
+  return streamPipeline(raw, createGunzip({ chunkSize: 1 << 20 }), () => undefined);
 }
 
-function firstLineOf(text: string): string {
-  const end = text.search(/\r?\n/);
-  return end === -1 ? text : text.slice(0, end);
-}
-
-async function csvSource(file: ExportFile, scratch: string, cleanup: () => void): Promise<RawSource> {
+async function csvSource(warehouse: Warehouse, file: ExportFile, scratch: string, cleanup: () => void): Promise<RawSource> {
   let check: TextCheck;
+  let lines: LineScan = { crlf: 0, bareLf: 0, blankLines: false };
+  const unreadable = (error: unknown) =>
+    error instanceof FileRejected ? error : new FileRejected(file.displayPath, `cannot be read: ${(error as Error).message}`);
   try {
-    check = await checkEncoding(file);
+    check = await checkText(file);
+    if (check.hasBlankLine || check.hasCarriageReturn) lines = await scanLines(warehouse, file);
   } catch (error) {
-    if (error instanceof FileRejected) throw error;
-    throw new FileRejected(file.displayPath, `cannot be read: ${(error as Error).message}`);
-  }
-  let path = file.absolutePath;
-  if (check.encoding === 'gb18030') {
-    // DuckDB reads UTF-8 only without extensions: transcode to a private temporary file, deleted after the load.
-    path = join(scratch, 'transcoded.csv');
-    if (!(await transcodeGb18030(file, path))) {
-      throw new FileRejected(file.displayPath, 'the text is neither UTF-8 nor GB18030 (a byte sequence is invalid in both)');
-    }
+    throw unreadable(error);
   }
   if (check.firstLine.trim() === '') throw new FileRejected(file.displayPath, 'the file is empty or has no header line');
+  // DuckDB's strict reader refuses a file that mixes CRLF and LF (a CRLF file whose last line ends in LF): such a
+  // file is read from a copy with LF line ends.
+  const mixedLineEnds = lines.crlf > 0 && lines.bareLf > 0;
+  let path = file.absolutePath;
+  if (check.encoding === 'gb18030' || mixedLineEnds) {
+    path = join(scratch, 'copy.csv');
+    let decodable: boolean;
+    try {
+      decodable = await writeCopy(file, path, { transcode: check.encoding === 'gb18030', unifyLineEnds: mixedLineEnds });
+    } catch (error) {
+      throw unreadable(error);
+    }
+    if (!decodable) throw new FileRejected(file.displayPath, 'the text is neither UTF-8 nor GB18030 (a byte sequence is invalid in both)');
+  }
   // The delimiter is the one the header uses: exports are comma or tab separated.
   const delimiter = count(check.firstLine, '\t') > count(check.firstLine, ',') ? '\t' : ',';
   const headerNames = splitHeader(check.firstLine, delimiter);
+  if (headerNames.length > MAX_COLUMNS) {
+    throw new FileRejected(file.displayPath, `the header has ${headerNames.length} columns; an export has at most ${MAX_COLUMNS} (12 known, the rest ignored)`);
+  }
   // No sniffing: the dialect is fixed, every column is text, and a row with the wrong number of fields rejects the file.
   const columns = headerNames.map((_, i) => `${quoteLiteral(columnAlias(i))}: 'VARCHAR'`).join(', ');
-  const reader = `read_csv($path, header = false, skip = 1, auto_detect = false, columns = {${columns}}, delim = $delimiter,
-                           quote = '"', escape = '"', strict_mode = true, null_padding = false, max_line_size = 10000000)
-                  WITH ORDINALITY`;
-  const thresholds = check.hasBlankLine ? await blankLineThresholds(file) : [];
+  const csv = `read_csv($path, header = false, skip = 1, auto_detect = false, columns = {${columns}}, delim = $delimiter,
+                        quote = '"', escape = '"', strict_mode = true, null_padding = false, max_line_size = 10000000)
+               WITH ORDINALITY`;
   return buildSource(file, {
-    reader,
-    params: thresholds.length > 0 ? { path, delimiter, blank_line_thresholds: listValue(thresholds.map((t) => BigInt(t))) } : { path, delimiter },
+    reader: lines.blankLines ? `${csv} ASOF LEFT JOIN _blank_lines AS _b ON ordinality >= _b.threshold` : csv,
+    params: { path, delimiter },
     sourceNames: headerNames,
     sourceRef: (i) => quoteIdent(columnAlias(i)),
     // WITH ORDINALITY numbers rows in file order without the single-threaded window row_number() OVER () needs.
-    lineSql:
-      thresholds.length > 0
-        ? 'ordinality + 1 + len(list_filter($blank_line_thresholds, t -> t <= ordinality))'
-        : 'ordinality + 1',
+    lineSql: lines.blankLines ? 'ordinality + 1 + coalesce(_b.blanks, 0)' : 'ordinality + 1',
     positionWord: 'line',
     encoding: check.encoding,
     formatLabel: file.format === 'csv.gz' ? 'csv.gz' : 'csv',
@@ -308,11 +491,14 @@ async function parquetSource(
     throw new FileRejected(file.displayPath, `not a readable Parquet file: ${duckdbReason(error)}`);
   }
   const types = described.map((d) => d.column_type);
+  // A list, array, struct, map or union column holds no single values: each of its values is quarantined.
+  const nested = (type: string) => /\[\d*\]$|^(STRUCT|MAP|UNION)\(/.test(type);
   return buildSource(file, {
     reader: `read_parquet($path, file_row_number = true)`,
     params: { path },
     sourceNames: described.map((d) => d.column_name),
     sourceRef: (i, column) => typedToText(quoteIdent(described[i].column_name), types[i], column),
+    nestedRef: (i) => (nested(types[i]) ? `${quoteIdent(described[i].column_name)} IS NOT NULL` : null),
     lineSql: 'file_row_number + 1',
     positionWord: 'row',
     encoding: null,
@@ -352,6 +538,8 @@ async function jsonLinesSource(warehouse: Warehouse, file: ExportFile, cleanup: 
     params,
     sourceNames: keys,
     sourceRef: (i) => `json_extract_string(json, $key${i})`,
+    // json_extract_string gives an object or array as its JSON text: told apart here, quarantined in parsing.
+    nestedRef: (i) => `json_type(json, $key${i}) IN ('OBJECT', 'ARRAY')`,
     lineSql: 'ordinality',
     positionWord: 'row',
     encoding: 'utf-8',
@@ -368,6 +556,8 @@ interface SourceParts {
   sourceNames: string[];
   /** SQL for the i-th source column as text. */
   sourceRef: (index: number, column: ExportColumn | undefined) => string;
+  /** SQL that is true where the i-th source column holds an object, array or list; null when it cannot. */
+  nestedRef?: (index: number) => string | null;
   lineSql: string;
   positionWord: 'line' | 'row';
   encoding: string | null;
@@ -386,6 +576,7 @@ function buildSource(file: ExportFile, parts: SourceParts): RawSource {
   const headers = new Map<string, string>();
   const selected: string[] = [];
   const unknownColumns: string[] = [];
+  const nested = new Set<string>();
   parts.sourceNames.forEach((sourceName, index) => {
     const column = byName.get(sourceName.trim().toLowerCase()) ?? byName.get(sourceName.trim());
     if (!column) {
@@ -399,6 +590,11 @@ function buildSource(file: ExportFile, parts: SourceParts): RawSource {
     // A name is never read at all: personal data stays in the export file.
     if (column.kind === 'person_name') return;
     selected.push(`blank_to_null(${parts.sourceRef(index, column)}) AS ${quoteIdent(column.name)}`);
+    const nestedSql = parts.nestedRef?.(index);
+    if (nestedSql && column.kind !== 'identity_number') {
+      selected.push(`${nestedSql} AS ${quoteIdent(`_nested_${column.name}`)}`);
+      nested.add(column.name);
+    }
   });
   const missing = table.columns.filter((c) => c.required && !headers.has(c.name));
   if (missing.length > 0) {
@@ -417,6 +613,7 @@ function buildSource(file: ExportFile, parts: SourceParts): RawSource {
     encoding: parts.encoding,
     formatLabel: parts.formatLabel,
     unknownColumns,
+    nested,
     cleanup: parts.cleanup,
   };
 }

@@ -22,8 +22,12 @@ CREATE OR REPLACE TEMP MACRO date_parts(v) AS
        ELSE regexp_extract(v, '^(\d{4})(?:[-/](\d{1,2})(?:[-/](\d{1,2}))?|年(?:(\d{1,2})月(?:(\d{1,2})日)?)?|(\d{2})(\d{2}))?$',
                  ['y', 'm1', 'd1', 'm2', 'd2', 'm3', 'd3']) END;
 
-CREATE OR REPLACE TEMP MACRO date_month(p) AS CAST(coalesce(nullif(p.m1, ''), nullif(p.m2, ''), nullif(p.m3, '')) AS INTEGER);
-CREATE OR REPLACE TEMP MACRO date_day(p) AS CAST(coalesce(nullif(p.d1, ''), nullif(p.d2, ''), nullif(p.d3, '')) AS INTEGER);
+-- Every cast below is a try_cast although the regular expression already vouches for the digits: DuckDB's optimizer
+-- hoists a repeated subexpression (such as the year's cast) out of the CASE into a projection evaluated for every
+-- row, so a plain CAST would also run on a text that is no date (y = '') and fail the whole file.
+CREATE OR REPLACE TEMP MACRO date_year(p) AS try_cast(nullif(p.y, '') AS INTEGER);
+CREATE OR REPLACE TEMP MACRO date_month(p) AS try_cast(coalesce(nullif(p.m1, ''), nullif(p.m2, ''), nullif(p.m3, '')) AS INTEGER);
+CREATE OR REPLACE TEMP MACRO date_day(p) AS try_cast(coalesce(nullif(p.d1, ''), nullif(p.d2, ''), nullif(p.d3, '')) AS INTEGER);
 
 -- 'day', 'month' or 'year'; NULL when the text is no date form (or took the ISO path: p is NULL).
 CREATE OR REPLACE TEMP MACRO date_precision(p) AS
@@ -36,20 +40,21 @@ CREATE OR REPLACE TEMP MACRO date_precision(p) AS
 -- NULL for an impossible date (2021-13-45, 2021-02-30).
 CREATE OR REPLACE TEMP MACRO imputed_date(p) AS
   CASE date_precision(p)
-    WHEN 'day' THEN try(make_date(CAST(p.y AS INTEGER), date_month(p), date_day(p)))
-    WHEN 'month' THEN try(make_date(CAST(p.y AS INTEGER), date_month(p), 15))
-    WHEN 'year' THEN make_date(CAST(p.y AS INTEGER), 7, 1) END;
+    WHEN 'day' THEN try(make_date(date_year(p), date_month(p), date_day(p)))
+    WHEN 'month' THEN try(make_date(date_year(p), date_month(p), 15))
+    WHEN 'year' THEN try(make_date(date_year(p), 7, 1)) END;
 
 -- The first day a partial date can mean: order rules ("not before") compare by it.
 CREATE OR REPLACE TEMP MACRO first_day(p) AS
   CASE date_precision(p)
-    WHEN 'day' THEN try(make_date(CAST(p.y AS INTEGER), date_month(p), date_day(p)))
-    WHEN 'month' THEN try(make_date(CAST(p.y AS INTEGER), date_month(p), 1))
-    WHEN 'year' THEN make_date(CAST(p.y AS INTEGER), 1, 1) END;
+    WHEN 'day' THEN try(make_date(date_year(p), date_month(p), date_day(p)))
+    WHEN 'month' THEN try(make_date(date_year(p), date_month(p), 1))
+    WHEN 'year' THEN try(make_date(date_year(p), 1, 1)) END;
 
 -- ISO 8601 with or without offset; without one it is China Standard Time (the session time zone is Etc/GMT-8: UTC+8 all year; Asia/Shanghai would add the 1986-1991 summer time).
+-- An offset is at most 14 hours with minutes below 60 (DuckDB's cast would take +99:99).
 CREATE OR REPLACE TEMP MACRO parse_timestamp(v) AS
-  CASE WHEN regexp_full_match(v, '\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?\s*(Z|[+-]\d{2}(:?\d{2})?)?')
+  CASE WHEN regexp_full_match(v, '\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?\s*(Z|[+-](0\d|1[0-4])(:?[0-5]\d)?)?')
        THEN try_cast(v AS TIMESTAMPTZ) END;
 
 CREATE OR REPLACE TEMP MACRO parse_boolean(v) AS
@@ -57,7 +62,7 @@ CREATE OR REPLACE TEMP MACRO parse_boolean(v) AS
        WHEN lower(v) IN ('false', '0', 'n', 'no', '否') THEN false END;
 
 CREATE OR REPLACE TEMP MACRO parse_count(v) AS
-  CASE WHEN regexp_full_match(v, '[+-]?\d{1,9}') THEN CAST(v AS INTEGER) END;
+  CASE WHEN regexp_full_match(v, '[+-]?\d{1,9}') THEN try_cast(v AS INTEGER) END;
 
 -- The key a province value is looked up by: a 2-, 4- or 6-digit code counts for its first two digits.
 CREATE OR REPLACE TEMP MACRO province_key(v) AS
@@ -66,3 +71,17 @@ CREATE OR REPLACE TEMP MACRO province_key(v) AS
 -- HMAC-SHA256 (RFC 2104) of a text, from the key's inner and outer padded blocks (bound, never in SQL text).
 CREATE OR REPLACE TEMP MACRO hmac_sha256(inner_pad, outer_pad, v) AS
   sha256(outer_pad || unhex(sha256(inner_pad || encode(v))));
+
+-- Characters a stored text may not hold and a message never shows as they are: C0 and C1 controls (NUL, ESC, line
+-- ends, tab), DEL, the line and paragraph separators, and the bidi embedding, override and isolate controls (which
+-- reorder what a reader sees). pipeline/load/printable.ts has the same class for file names and headers.
+CREATE OR REPLACE TEMP MACRO has_unprintable(v) AS
+  regexp_matches(v, '[\x00-\x1F\x7F-\x{9F}\x{2028}\x{2029}\x{202A}-\x{202E}\x{2066}-\x{2069}]');
+
+-- A value as a message or the quarantine shows it: those characters as \uXXXX, cut after n characters.
+CREATE OR REPLACE TEMP MACRO shown_value(v, n) AS
+  CASE WHEN has_unprintable(left(v, n))
+       THEN array_to_string(list_transform(string_split(left(v, n), ''),
+              ch -> CASE WHEN has_unprintable(ch) THEN printf('\u%04X', unicode(ch)) ELSE ch END), '')
+       ELSE left(v, n) END
+  || CASE WHEN length(v) > n THEN format('… ({} characters)', length(v)) ELSE '' END;
