@@ -10,7 +10,13 @@ interface GlobalOptions {
   debug?: boolean;
 }
 
+/** Bits no file or folder the command creates may have: nothing for others (the warehouse, logs, snapshots, reports). */
+export const UMASK_BITS = 0o027;
+
 export async function main(argv: string[]): Promise<number> {
+  // Whatever the caller's umask (usually 022: files 644), created files are 640 and folders 750; DuckDB, Chromium
+  // and every writer here create theirs through it. A stricter umask of the caller is kept.
+  process.umask(process.umask(UMASK_BITS) | UMASK_BITS);
   let debug = argv.includes('--debug');
   const program = buildProgram();
   try {

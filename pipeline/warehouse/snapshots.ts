@@ -43,7 +43,8 @@ export async function publishSnapshot(warehouse: Warehouse, now = new Date()): P
   const target = join(dir, `${id}.duckdb`);
   const partial = `${target}.partial`;
   copyFileSync(warehouse.path, partial);
-  chmodSync(partial, 0o444);
+  // Read-only for owner and group, nothing for others (like every file of the warehouse folder).
+  chmodSync(partial, 0o440);
   renameSync(partial, target);
   writeFileAtomically(join(dir, 'latest'), `${basename(target)}\n`);
   prune(dir, basename(target));
