@@ -12,6 +12,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { oneLine } from '../errors.ts';
 import { repoRoot } from '../paths.ts';
 import { partialPathOf } from '../files.ts';
 import { STOP_GRACE_MS, memoryLimitMessage, rssCapOf, timeLimitMessage } from '../warehouse/sandbox.ts';
@@ -117,7 +118,7 @@ if (process.env.BULLETIN_SQL_ENGINE === '1' && process.send !== undefined) {
     }).then(
       (code) => process.exit(code),
       (error: unknown) => {
-        process.stderr.write(`bulletin: ${error instanceof Error ? error.message.replace(/\s*\n\s*/g, ' ') : String(error)}\n`);
+        process.stderr.write(`bulletin: ${oneLine(error)}\n`);
         process.exit(1);
       },
     );

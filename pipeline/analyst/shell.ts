@@ -3,13 +3,15 @@
 // once. Each result is shown in the current format with its row count and time. Ctrl-C during a query cancels it
 // (the session's interrupt) and the prompt comes back; Ctrl-C at the prompt drops the statement being typed; at an
 // empty prompt it leaves. History is kept across sessions in BULLETIN_SQL_HISTORY (default ~/.bulletin_sql_history).
+// A query the engine cannot stop (one that does not answer the interrupt within the grace, or stays over the
+// memory cap) ends the shell with one line and exit 1: the supervisor of analyst/engine.ts ends the process.
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface, type Interface } from 'node:readline';
 import { oneLine } from '../errors.ts';
 import { AnalystSession, type SandboxOptions } from '../warehouse/sandbox.ts';
-import { FORMATS, formatResult, type Format } from './formats.ts';
+import { FORMATS, streamingWriter, type Format } from './formats.ts';
 
 const HISTORY_KEPT = 1000;
 
@@ -31,7 +33,7 @@ export async function runShell(options: { dbPath: string; limits: SandboxOptions
   const file = historyFile();
   const history = existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean).slice(-HISTORY_KEPT).reverse() : [];
   const rl: Interface = createInterface({ input: process.stdin, output: process.stdout, terminal, history, historySize: HISTORY_KEPT, removeHistoryDuplicates: true });
-  let format: Format = options.format === 'arrow' || options.format === 'parquet' ? 'table' : options.format;
+  let format: 'table' | 'csv' | 'json' = options.format === 'arrow' || options.format === 'parquet' ? 'table' : options.format;
   let buffer = '';
   let running = false;
   const say = (text: string) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
@@ -67,9 +69,11 @@ export async function runShell(options: { dbPath: string; limits: SandboxOptions
   const run = async (sql: string) => {
     running = true;
     try {
-      const result = await session.query(sql);
-      say(Buffer.from(formatResult(result, format, { width: terminal ? process.stdout.columns : undefined })).toString('utf8'));
-      if (format !== 'table') say(`(${result.rows.length} row${result.rows.length === 1 ? '' : 's'}, ${result.seconds.toFixed(2)} s)`);
+      // Shown as it comes (the table keeps only the rows it shows), so a big result never has to fit in memory.
+      const writer = streamingWriter(format, { width: terminal ? process.stdout.columns : undefined }, (bytes) => process.stdout.write(bytes));
+      const { rows, seconds } = await session.stream(sql, {}, writer);
+      writer.end(seconds);
+      if (format !== 'table') say(`(${rows} row${rows === 1 ? '' : 's'}, ${seconds.toFixed(2)} s)`);
     } catch (error) {
       say(`error: ${oneLine(error)}`);
     } finally {
@@ -90,7 +94,7 @@ export async function runShell(options: { dbPath: string; limits: SandboxOptions
       case '.format':
         if (!argument) say(`format: ${format}`);
         else if (argument === 'arrow' || argument === 'parquet') say('arrow and parquet are files: use bulletin sql --format FMT --out FILE');
-        else if ((FORMATS as readonly string[]).includes(argument)) format = argument as Format;
+        else if ((FORMATS as readonly string[]).includes(argument)) format = argument as typeof format;
         else say(`error: .format ${argument}: not one of table, csv, json`);
         return;
       case '.tables':
@@ -116,7 +120,8 @@ export async function runShell(options: { dbPath: string; limits: SandboxOptions
         await dotCommand(line).catch((error: unknown) => say(`error: ${oneLine(error)}`));
       } else if (buffer || line.trim()) {
         buffer += (buffer ? '\n' : '') + line;
-        if (/;\s*$/.test(buffer)) {
+        // Only the new line is looked at (a statement of many lines is not scanned again for each line).
+        if (/;\s*$/.test(line)) {
           const sql = buffer;
           buffer = '';
           remember(sql);

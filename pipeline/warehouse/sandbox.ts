@@ -539,7 +539,10 @@ export class AnalystSession {
     if (/^Out of Memory Error/i.test(message)) return this.outOfMemory();
     if (/^INTERRUPT Error/i.test(message)) return new QueryCancelled('query cancelled');
     if (isPermissionError(error)) {
-      const detail = message.replace(/^Permission Error:\s*/i, '').replace(/\s*-\s*file system operations are disabled by configuration\.?$/i, '');
+      // String operations, not a regex: a path of many spaces would make `\s*-\s*…$` backtrack quadratically.
+      const suffix = ' - file system operations are disabled by configuration';
+      let detail = message.replace(/^Permission Error: ?/i, '').replace(/\.$/, '');
+      if (detail.endsWith(suffix)) detail = detail.slice(0, -suffix.length);
       return new RefusedStatement(`refused: SQL may not reach outside the warehouse (${detail}); a result file is written by the command (--out), not by SQL`);
     }
     return new QueryFailed(message);

@@ -135,6 +135,34 @@ describe('bulletin sql', () => {
     expect(existsSync('/tmp/bulletin-leak.csv')).toBe(false);
   }, 60_000);
 
+  it('functions that change state are refused, one-shot and in the shell, and every later query still works', async () => {
+    const snapshot = db + '.snapshots/' + readFileSync(db + '.snapshots/latest', 'utf8').trim();
+    const before = [sha(db), sha(snapshot)];
+    const logs = join(tmp.dir, 'duckdb-logs');
+    for (const statement of ['SELECT * FROM checkpoint()', 'SELECT * FROM force_checkpoint()', `SELECT * FROM enable_logging(storage='file', storage_path='${logs}')`, `SELECT * FROM enable_profiling(save_location='${logs}.json')`, 'SELECT * FROM disable_logging()', 'SELECT * FROM truncate_duckdb_logs()']) {
+      const r = await sql([statement]);
+      expect(r.code, statement).toBe(2);
+      expect(r.stderr, statement).toMatch(/^bulletin: refused: \w+\(\) is not a function known to only read; only reads run here/);
+      expect(r.stderr.trim().split('\n'), statement).toHaveLength(1);
+    }
+    // In the shell this used to break every later query (the log storage could not be written).
+    const child = spawn(process.execPath, [bulletinBin, 'sql', '--interactive'], { cwd: repoRoot, env: { ...process.env, ...env } });
+    let out = '';
+    child.stdout.on('data', (b) => (out += b));
+    const exited = new Promise<number | null>((done) => child.on('close', (code) => done(code)));
+    child.stdin.end(
+      `SELECT * FROM enable_logging(storage='file', storage_path='${logs}');\n` +
+        `SELECT * FROM query('SELECT * FROM enable_logging(storage=''file'', storage_path=''${logs}'')');\n` +
+        `WITH x AS (SELECT * FROM checkpoint()) SELECT * FROM x;\n.format csv\nSELECT 42 AS answer;\nSELECT count(*) > 0 AS some FROM persons;\n`,
+    );
+    expect(await exited).toBe(0);
+    expect(out.match(/error: refused: \w+\(\) is not a function known to only read/g)).toHaveLength(3);
+    expect(out).toMatch(/answer\r\n42\r\n/);
+    expect(out).toMatch(/some\r\ntrue\r\n/);
+    expect(existsSync(logs)).toBe(false);
+    expect([sha(db), sha(snapshot)]).toEqual(before);
+  }, 90_000);
+
   it('bulletin schema prints every table and column with its comment', async () => {
     const r = await runCli(['schema'], env);
     expect(r.code, r.stderr).toBe(0);
