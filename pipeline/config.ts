@@ -42,6 +42,15 @@ export interface Config {
   /** Scheduled jobs (`bulletin schedule`); none when the file has no `jobs`. */
   jobs: Job[];
   inbox: { dir: string; settleSeconds: number };
+  /** The press desk (desk.md): when approved editions are released by default, how early a pre-release may go. */
+  desk: {
+    /** China time of day, HH:MM, of the default release: on the next working day (Monday to Friday) after approval. */
+    releaseTime: string;
+    /** A pre-release copy may go at most this many hours before the release time. */
+    prereleaseMaxHours: number;
+    /** The mail list a held scheduled run mails the draft to ("ready for review"); one of mail.lists. */
+    reviewList: string;
+  };
   mail: {
     /** Named recipient lists a job's `to` (or `deliver --to`) may name. */
     lists: Record<string, string[]>;
@@ -66,6 +75,8 @@ export interface Job {
   /** monthly and briefing: the template (default press / briefing) and languages (default all). */
   template: string;
   lang: 'en' | 'zh' | 'all';
+  /** desk.md rule 4: 'required' (default) holds the run for sign-off; 'none' releases at once, marked "not reviewed". */
+  approval: 'required' | 'none';
 }
 
 /** What a job kind does when `template` is not given. */
@@ -107,6 +118,7 @@ const jobSchema = z
     to: z.array(text, { error: missingOr('not a list') }).min(1, { error: 'no recipient' }).optional(),
     template: text.optional(),
     lang: z.enum(['en', 'zh', 'all'], { error: 'not one of en, zh, all' }).optional(),
+    approval: z.enum(['required', 'none'], { error: 'not one of required, none' }).optional(),
   })
   .superRefine((job, ctx) => {
     if (job.kind === 'ingest' && (job.to || job.template || job.lang)) ctx.addIssue({ code: 'custom', path: ['to'], message: 'an ingest job mails nothing' });
@@ -119,6 +131,15 @@ const mailSchema = z.strictObject(
     attempts: z.int({ error: missingOr('not a whole number') }).min(1, { error: 'below 1' }).default(5),
     retry_delay_seconds: positive('not a number').default(30),
     max_retry_delay_seconds: positive('not a number').default(900),
+  },
+  { error: missingOr('not a mapping') },
+);
+
+const deskSchema = z.strictObject(
+  {
+    release_time: z.string({ error: missingOr('not a time HH:MM') }).regex(/^([01]\d|2[0-3]):[0-5]\d$/, { error: 'not a time HH:MM' }).default('09:30'),
+    prerelease_max_hours: positive('not a number').default(24),
+    review_list: z.string({ error: missingOr('not a list name') }).default('desk'),
   },
   { error: missingOr('not a mapping') },
 );
@@ -153,8 +174,9 @@ const configSchema = z
     ),
     jobs: z.array(jobSchema, { error: missingOr('not a list') }).default([]),
     inbox: inboxSchema.default({ dir: 'data/inbox', settle_seconds: 60 }),
+    desk: deskSchema.default({ release_time: '09:30', prerelease_max_hours: 24, review_list: 'desk' }),
     mail: mailSchema.default({ lists: {}, attempts: 5, retry_delay_seconds: 30, max_retry_delay_seconds: 900 }),
-  }, { error: 'not a mapping of operations, trends, publication, jobs, inbox and mail' })
+  }, { error: 'not a mapping of operations, trends, publication, jobs, inbox, desk and mail' })
   .superRefine((raw, ctx) => {
     // "The operation containing D" must be one operation: ids unique, date ranges disjoint.
     raw.operations.forEach((op, i) => {
@@ -233,7 +255,7 @@ export function parseConfig(raw: unknown, file: string): Config {
   if (lists && typeof lists === 'object' && Object.hasOwn(lists, '__proto__')) throw new UsageError(`${file}: mail.lists.__proto__: not a list name (a-z, 0-9, - and _)`);
   const result = configSchema.safeParse(raw ?? {});
   if (!result.success) throw new UsageError(`${file}: ${issueLine(result.error.issues[0])}`);
-  const { operations, trends, publication, jobs, inbox, mail } = result.data;
+  const { operations, trends, publication, jobs, inbox, desk, mail } = result.data;
   return {
     file,
     operations: operations.map((op) => ({ id: op.id, nameZh: op.name_zh, nameEn: op.name_en, start: op.start, end: op.end })),
@@ -252,8 +274,10 @@ export function parseConfig(raw: unknown, file: string): Config {
       to: expandRecipients(job.to ?? [], mail.lists),
       template: job.template ?? DEFAULT_TEMPLATE[job.kind],
       lang: job.lang ?? 'all',
+      approval: job.approval ?? 'required',
     })),
     inbox: { dir: inbox.dir, settleSeconds: inbox.settle_seconds },
+    desk: { releaseTime: desk.release_time, prereleaseMaxHours: desk.prerelease_max_hours, reviewList: desk.review_list },
     mail: { lists: mail.lists, attempts: mail.attempts, retryDelaySeconds: mail.retry_delay_seconds, maxRetryDelaySeconds: mail.max_retry_delay_seconds },
   };
 }

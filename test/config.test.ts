@@ -54,12 +54,27 @@ describe('parseConfig', () => {
     });
     expect(config.publication.smallCountThreshold).toEqual({ public: 5, internal: 0 });
     expect(config.jobs).toEqual([
-      { name: 'ingest', kind: 'ingest', cron: '*/15 * * * *', to: [], template: '', lang: 'all' },
+      { name: 'ingest', kind: 'ingest', cron: '*/15 * * * *', to: [], template: '', lang: 'all', approval: 'required' },
       // List names expanded, each address once.
-      { name: 'monthly', kind: 'monthly', cron: '0 8 1 * *', to: ['a@reunion.example', 'extra@reunion.example'], template: 'press', lang: 'all' },
+      { name: 'monthly', kind: 'monthly', cron: '0 8 1 * *', to: ['a@reunion.example', 'extra@reunion.example'], template: 'press', lang: 'all', approval: 'required' },
     ]);
     expect(config.mail).toEqual({ lists: { press: ['a@reunion.example', 'extra@reunion.example'] }, attempts: 3, retryDelaySeconds: 30, maxRetryDelaySeconds: 900 });
     expect(config.inbox).toEqual({ dir: 'data/inbox', settleSeconds: 60 });
+    expect(config.desk).toEqual({ releaseTime: '09:30', prereleaseMaxHours: 24, reviewList: 'desk' });
+  });
+
+  it('checks the desk settings and a job\'s approval', () => {
+    for (const [desk, message] of [
+      [{ release_time: '9:30' }, 'desk.release_time: not a time HH:MM'],
+      [{ release_time: '24:00' }, 'desk.release_time: not a time HH:MM'],
+      [{ prerelease_max_hours: 0 }, 'desk.prerelease_max_hours: not above 0'],
+      [{ extra: 1 }, 'desk'],
+    ] as const) {
+      expect(messageOf({ ...valid(), desk })).toContain(`${FILE}: ${message}`);
+    }
+    const raw = valid();
+    (raw.jobs as Record<string, unknown>[])[1].approval = 'maybe';
+    expect(messageOf(raw)).toBe(`${FILE}: jobs[1].approval: not one of required, none`);
   });
 
   it('jobs, inbox and mail are optional', () => {

@@ -96,14 +96,20 @@ export async function releaseFigures(
  * for the operation as of D or earlier. For a bulletin printed before it is released (bulletin render).
  */
 export async function checkAgainstReleases(dbPath: string, reader: Warehouse, result: FiguresResult, operation: string): Promise<void> {
-  const last = await lastRelease(dbPath, operation, result.parameters.as_of, true);
-  if (!last) return;
-  const falls = await fallsSince(reader, last.figures, result.figures, last.snapshot_id);
+  const falls = await guardFalls(dbPath, reader, result.figures, operation, result.parameters.as_of);
   if (falls.length > 0) {
     throw new InputRefused(
-      `consistency check failed for ${operation}: ${describeFalls(falls, last.as_of)}. Release the figures as a revision with \`bulletin metrics --release --revision REASON\` if this is right`,
+      `consistency check failed for ${operation}: ${falls.join('; ')}. Release the figures as a revision with \`bulletin metrics --release --revision REASON\` if this is right`,
     );
   }
+}
+
+/** The consistency guard's findings without stopping: each fallen cumulative figure in words (empty when none). */
+export async function guardFalls(dbPath: string, reader: Warehouse, figures: Figures, operation: string, asOf: string): Promise<string[]> {
+  const last = await lastRelease(dbPath, operation, asOf, true);
+  if (!last) return [];
+  const falls = await fallsSince(reader, last.figures, figures, last.snapshot_id);
+  return falls.length > 0 ? [describeFalls(falls, last.as_of)] : [];
 }
 
 export interface PastRelease {
