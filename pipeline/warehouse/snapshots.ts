@@ -4,7 +4,10 @@
 // Readers open the newest snapshot read-only, so a load never waits for them and they never wait for a load, and
 // each reader's use of a snapshot is appended to readers.jsonl for provenance.
 import { appendFileSync, chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import { basename, join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import { UsageError } from '../errors.ts';
 import { writeFileAtomically } from '../files.ts';
 import { Warehouse } from './warehouse.ts';
@@ -45,6 +48,8 @@ export async function publishSnapshot(warehouse: Warehouse, now = new Date()): P
   copyFileSync(warehouse.path, partial);
   // Read-only for owner and group, nothing for others (like every file of the warehouse folder).
   chmodSync(partial, 0o440);
+  // Its sha256 as published: the desk verifies a snapshot against it before approving or releasing figures from it.
+  writeFileAtomically(`${target}.sha256`, `${await fileSha256(partial)}\n`);
   renameSync(partial, target);
   writeFileAtomically(join(dir, 'latest'), `${basename(target)}\n`);
   prune(dir, basename(target));
@@ -78,11 +83,36 @@ export function recordReader(dbPath: string, reader: string, snapshotId: string)
   appendFileSync(join(snapshotsDir(dbPath), 'readers.jsonl'), JSON.stringify({ at: new Date().toISOString(), reader, snapshot: snapshotId, pid: process.pid }) + '\n');
 }
 
+/** The file of snapshot `id`. */
+export function snapshotPath(dbPath: string, id: string): string {
+  return join(snapshotsDir(dbPath), `${id}.duckdb`);
+}
+
+/**
+ * Checks that snapshot `id` still has the bytes it was published with; returns its sha256. A UsageError names the
+ * snapshot when it is gone, has no recorded hash, or was changed after publishing.
+ */
+export async function verifySnapshot(dbPath: string, id: string): Promise<string> {
+  const path = snapshotPath(dbPath, id);
+  if (!existsSync(path)) throw new UsageError(`snapshot ${id}: ${path} is gone (pruned after newer loads?)`);
+  if (!existsSync(`${path}.sha256`)) throw new UsageError(`snapshot ${id}: no sha256 was recorded when it was published (${path}.sha256); load again to publish a new snapshot`);
+  const recorded = readFileSync(`${path}.sha256`, 'utf8').trim();
+  const actual = await fileSha256(path);
+  if (actual !== recorded) throw new UsageError(`snapshot ${id}: ${path} was changed after it was published (sha256 ${actual.slice(0, 12)}…, published ${recorded.slice(0, 12)}…); its figures cannot be trusted`);
+  return actual;
+}
+
+export async function fileSha256(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  await pipeline(createReadStream(path, { highWaterMark: 1 << 20 }), hash);
+  return hash.digest('hex');
+}
+
 function prune(dir: string, newest: string): void {
   // A copy cut short by a crash is never pointed at; remove it.
   for (const partial of readdirSync(dir).filter((f) => f.endsWith('.partial'))) rmSync(join(dir, partial), { force: true });
   const snapshots = readdirSync(dir).filter((f) => f.endsWith('.duckdb')).sort();
   for (const old of snapshots.slice(0, Math.max(0, snapshots.length - KEEP_SNAPSHOTS))) {
-    if (old !== newest) rmSync(join(dir, old), { force: true });
+    if (old !== newest) for (const file of [old, `${old}.sha256`]) rmSync(join(dir, file), { force: true });
   }
 }

@@ -5,7 +5,9 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openLatestSnapshot, snapshotsDir } from '../../pipeline/warehouse/snapshots.ts';
+import { appendFileSync, chmodSync, mkdirSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { latestSnapshotId, openLatestSnapshot, snapshotPath, snapshotsDir, verifySnapshot } from '../../pipeline/warehouse/snapshots.ts';
 import { bulletinBin, conformanceDir, repoRoot, runCli, tempDir } from '../helpers.ts';
 
 const PERSONS = 200_000; // a load of a few seconds, long enough to open readers while it runs
@@ -27,6 +29,25 @@ describe('snapshots: readers and loads never wait for each other', () => {
     expect(first.code).toBe(0);
   }, 60_000);
   afterAll(cleanup);
+
+  it('records the sha256 of each snapshot as published, and tells a snapshot changed afterwards', async () => {
+    const id = latestSnapshotId(db)!;
+    const path = snapshotPath(db, id);
+    const published = readFileSync(`${path}.sha256`, 'utf8').trim();
+    expect(published).toBe(createHash('sha256').update(readFileSync(path)).digest('hex'));
+    await expect(verifySnapshot(db, id)).resolves.toBe(published);
+    // A copy changed by someone with the rights to do so (root, the owner) is no longer the published one.
+    const tamperedDb = join(dir, 't.duckdb');
+    const tamperedDir = snapshotsDir(tamperedDb);
+    mkdirSync(tamperedDir, { recursive: true });
+    writeFileSync(join(tamperedDir, `${id}.duckdb`), readFileSync(path));
+    writeFileSync(join(tamperedDir, `${id}.duckdb.sha256`), `${published}\n`);
+    await expect(verifySnapshot(tamperedDb, id)).resolves.toBe(published);
+    chmodSync(join(tamperedDir, `${id}.duckdb`), 0o640);
+    appendFileSync(join(tamperedDir, `${id}.duckdb`), Buffer.from([0]));
+    await expect(verifySnapshot(tamperedDb, id)).rejects.toThrow(`snapshot ${id}: ${join(tamperedDir, `${id}.duckdb`)} was changed after it was published`);
+    await expect(verifySnapshot(tamperedDb, 'nope')).rejects.toThrow(/is gone/);
+  });
 
   it('a reader opens the newest snapshot read-only and its use is recorded', async () => {
     const reader = await openLatestSnapshot(db, 'test-reader');
