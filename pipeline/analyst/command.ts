@@ -3,7 +3,7 @@
 // (formats.ts). Writing a file is this command's job, never SQL's. The SQL comes from the argument, --file,
 // --query (a saved query with bound parameters), standard input, or the interactive shell (shell.ts).
 import { readFileSync } from 'node:fs';
-import { UsageError, exitCodeOf, oneLine } from '../errors.ts';
+import { InputRefused, UsageError, exitCodeOf, oneLine } from '../errors.ts';
 import { AtomicFileWriter } from '../files.ts';
 import { AnalystSession, rssCapOf, type SandboxOptions } from '../warehouse/sandbox.ts';
 import { FORMATS, formatOfFile, formatResult, streamingWriter, type Format } from './formats.ts';
@@ -102,10 +102,14 @@ export async function runTask(task: EngineTask, watch: Pick<SandboxOptions, 'onS
     return 0;
   } catch (error) {
     file?.abort();
+    if (error instanceof OutputClosed) return 0;
     process.stderr.write(`bulletin: ${oneLine(error)}\n`);
     return exitCodeOf(error);
   }
 }
+
+/** Standard output was closed by its reader: the query stops, nothing more is said. */
+class OutputClosed extends InputRefused {}
 
 async function runOneShot(task: EngineTask, limits: SandboxOptions, openFile: (target: string) => AtomicFileWriter): Promise<void> {
   const { options, format } = task;
@@ -126,7 +130,14 @@ async function runOneShot(task: EngineTask, limits: SandboxOptions, openFile: (t
   const session = await AnalystSession.open(options.dbPath, limits);
   try {
     const file = task.outPath ? openFile(task.outPath) : undefined;
-    const write = (bytes: Uint8Array) => (file ? file.write(bytes) : process.stdout.write(bytes));
+    // A reader that stopped reading (`| head`) ends the query quietly, as for any command in a pipe.
+    let closed = false;
+    process.stdout.on('error', () => (closed = true));
+    const write = (bytes: Uint8Array) => {
+      if (file) return file.write(bytes);
+      if (closed) throw new OutputClosed('standard output was closed');
+      process.stdout.write(bytes);
+    };
     let rows: number;
     let seconds: number;
     if (format === 'arrow' || format === 'parquet') {

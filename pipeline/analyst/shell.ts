@@ -54,6 +54,11 @@ export async function runShell(options: { dbPath: string; limits: SandboxOptions
     }
     rl.close();
   };
+  // Output closed by its reader (a pipe): nothing more can be shown, so the shell ends.
+  process.stdout.on('error', () => {
+    session.interrupt();
+    rl.close();
+  });
   // A terminal's Ctrl-C reaches readline; a signal (kill -INT, or no terminal) reaches the process.
   rl.on('SIGINT', onInterrupt);
   process.on('SIGINT', onInterrupt);

@@ -594,10 +594,11 @@ function walkJson(value: JsonValue | undefined, visit: (node: JsonObject) => voi
   const stack: (JsonValue | undefined)[] = [value];
   while (stack.length > 0) {
     const item = stack.pop();
-    if (Array.isArray(item)) stack.push(...item);
+    // One by one, not push(...items): a select list of a million columns is more arguments than a call takes.
+    if (Array.isArray(item)) for (const child of item) stack.push(child);
     else if (isJsonObject(item)) {
       visit(item);
-      stack.push(...Object.values(item));
+      for (const child of Object.values(item)) stack.push(child);
     }
   }
 }

@@ -167,6 +167,16 @@ describe('bulletin sql limits', () => {
     );
   }, 240_000);
 
+  it('a reader that stops reading (| head) ends the streamed query quietly', async () => {
+    const child = spawn(process.execPath, [bulletinBin, 'sql', '--format', 'csv', 'SELECT * FROM range(100000000)'], { cwd: repoRoot, env: { ...process.env, ...env } });
+    let err = '';
+    child.stderr.on('data', (b) => (err += b));
+    child.stdout.once('data', () => child.stdout.destroy());
+    const code = await new Promise<number | null>((done) => child.on('close', (c) => done(c)));
+    expect(err).toBe('');
+    expect(code).toBe(0);
+  }, 60_000);
+
   it('the shell: a query that answers the interrupt keeps the shell; one that cannot be interrupted ends it with one line, exit 1', async () => {
     const nested = '/*'.repeat(200_000) + '*/'.repeat(200_000) + ' SELECT 1;';
     const child = spawn(process.execPath, [bulletinBin, 'sql', '--interactive', '--timeout', '5', '--memory-limit', '50MB'], { cwd: repoRoot, env: { ...process.env, ...env } });
