@@ -19,7 +19,7 @@ import { bulletinStem, defaultOutDir, languagesOf, renderBulletin } from '../ren
 import { bulletinKind } from '../render/templates.ts';
 import { latestSnapshotId } from '../warehouse/snapshots.ts';
 import { deliveryOf, finishAttempt, recordState, startAttempt } from './deliveries.ts';
-import { bulletinFileStem, composeMail, messageIdFor, type FiguresFile, type RenderedLanguage } from './message.ts';
+import { bulletinFileStem, composeMail, messageIdFor, type BulletinMail, type FiguresFile, type RenderedLanguage } from './message.ts';
 import { createMailer, describeSmtp, smtpSettings, type SendOutcome } from './smtp.ts';
 
 export interface DeliverOptions {
@@ -86,17 +86,52 @@ export async function deliverBulletin(options: DeliverOptions): Promise<DeliverR
   }
   const usedSnapshot = files[0].figures.snapshot;
   const mail = composeMail(kind, bulletinFileStem(window.key, templateName, asOf), files);
-  const attachments = mail.attachments.map(({ filename, sha256 }) => ({ filename, sha256 }));
   log(`${rendered ? 'rendered' : 'already rendered'} ${bulletin} from snapshot ${usedSnapshot}; mailing ${recipients.length} recipient(s) through ${describeSmtp(smtp)}`);
 
   // 3.
-  const mailer = createMailer(smtp);
+  const results = await mailFiles({
+    dbPath: options.dbPath,
+    mail: config.mail,
+    smtp,
+    bulletin,
+    snapshot: usedSnapshot,
+    composed: mail,
+    recipients,
+    retryUncertain: options.retryUncertain,
+    signal: options.signal,
+    log,
+  });
+  return { bulletin, snapshot: usedSnapshot, rendered, pdfs: files.map((f) => f.pdf), recipients: results };
+}
+
+export interface FilesDelivery {
+  dbPath: string;
+  /** Retry settings of the configuration. */
+  mail: { attempts: number; retryDelaySeconds: number; maxRetryDelaySeconds: number };
+  smtp: ReturnType<typeof smtpSettings>;
+  /** The identity of what is mailed in the delivery log: each (bulletin, recipient) is sent once. */
+  bulletin: string;
+  snapshot: string;
+  composed: BulletinMail;
+  recipients: string[];
+  /** Per recipient, the Message-ID this mail answers (In-Reply-To, References): a correction's thread. */
+  replyTo?: Record<string, string>;
+  retryUncertain?: boolean;
+  signal?: AbortSignal;
+  log: (line: string) => void;
+}
+
+/** Mails a composed bulletin to each recipient once, through the delivery log (the rules at the top of this file). */
+export async function mailFiles(delivery: FilesDelivery): Promise<RecipientResult[]> {
+  const { dbPath, bulletin, composed: mail } = delivery;
+  const attachments = mail.attachments.map(({ filename, sha256 }) => ({ filename, sha256 }));
+  const mailer = createMailer(delivery.smtp);
   const results: RecipientResult[] = [];
   try {
-    for (const recipient of recipients) {
-      const messageId = messageIdFor(bulletin, recipient, smtp.from);
-      const record = { bulletin, recipient, messageId, snapshot: usedSnapshot, attachments };
-      const previous = await deliveryOf(options.dbPath, bulletin, recipient);
+    for (const recipient of delivery.recipients) {
+      const messageId = messageIdFor(bulletin, recipient, delivery.smtp.from);
+      const record = { bulletin, recipient, messageId, snapshot: delivery.snapshot, attachments };
+      const previous = await deliveryOf(dbPath, bulletin, recipient);
       // The Message-ID of the first attempt stays, whatever may have changed since.
       record.messageId = previous?.message_id ?? messageId;
       if (previous?.state === 'sent') {
@@ -105,9 +140,9 @@ export async function deliverBulletin(options: DeliverOptions): Promise<DeliverR
       }
       if (previous?.state === 'sending') {
         // The process died during an attempt: it may have been accepted.
-        await recordState(options.dbPath, record, 'uncertain', { code: null, response: 'the sending process ended during an attempt' });
+        await recordState(dbPath, record, 'uncertain', { code: null, response: 'the sending process ended during an attempt' });
       }
-      if ((previous?.state === 'sending' || previous?.state === 'uncertain') && !options.retryUncertain) {
+      if ((previous?.state === 'sending' || previous?.state === 'uncertain') && !delivery.retryUncertain) {
         results.push({
           recipient,
           outcome: 'uncertain',
@@ -118,16 +153,16 @@ export async function deliverBulletin(options: DeliverOptions): Promise<DeliverR
         });
         continue;
       }
-      if (options.signal?.aborted) {
+      if (delivery.signal?.aborted) {
         results.push({ recipient, outcome: 'stopped', messageId: record.messageId, attempts: 0, code: null, response: 'stopped before sending' });
         continue;
       }
-      results.push(await sendWithRetries(options, config.mail, mailer, record, mail, log));
+      results.push(await sendWithRetries(delivery, mailer, record, mail, delivery.replyTo?.[recipient]));
     }
   } finally {
     mailer.close();
   }
-  return { bulletin, snapshot: usedSnapshot, rendered, pdfs: files.map((f) => f.pdf), recipients: results };
+  return results;
 }
 
 /** The PDF and the read figures file of every language in the out folder; null when one is missing or unreadable. */
@@ -146,14 +181,12 @@ function readRendered(outDir: string, template: string, languages: Language[]): 
 }
 
 async function sendWithRetries(
-  options: DeliverOptions,
-  retry: { attempts: number; retryDelaySeconds: number; maxRetryDelaySeconds: number },
+  delivery: FilesDelivery,
   mailer: ReturnType<typeof createMailer>,
   record: { bulletin: string; recipient: string; messageId: string; snapshot: string; attachments: unknown },
-  mail: ReturnType<typeof composeMail>,
-  log: (line: string) => void,
-): Promise<RecipientResult> {
-  const { dbPath } = options;
+  mail: BulletinMail,
+  inReplyTo: string | undefined): Promise<RecipientResult> {
+  const { dbPath, mail: retry, log } = delivery;
   let delaySeconds = retry.retryDelaySeconds;
   let last: SendOutcome | undefined;
   for (let attempt = 1; attempt <= retry.attempts; attempt++) {
@@ -167,8 +200,9 @@ async function sendWithRetries(
         subject: mail.subject,
         text: mail.text,
         attachments: mail.attachments.map(({ filename, content, contentType }) => ({ filename, content, contentType })),
+        ...(inReplyTo ? { inReplyTo } : {}),
       },
-      options.signal,
+      delivery.signal,
     );
     const outcome = last.kind === 'accepted' ? 'accepted' : last.kind;
     await finishAttempt(dbPath, record.bulletin, record.recipient, number, { code: last.code, response: last.response, outcome });
@@ -189,7 +223,7 @@ async function sendWithRetries(
     await recordState(dbPath, record, 'retrying', answer);
     if (attempt === retry.attempts) break;
     log(`${record.recipient}: ${last.response}; retrying in ${delaySeconds} s (attempt ${attempt + 1} of ${retry.attempts})`);
-    if (!(await pause(delaySeconds * 1000, options.signal))) {
+    if (!(await pause(delaySeconds * 1000, delivery.signal))) {
       return { recipient: record.recipient, outcome: 'stopped', messageId: record.messageId, attempts: attempt, code: last.code, response: `${last.response} (stopped before retrying)` };
     }
     delaySeconds = Math.min(delaySeconds * 2, retry.maxRetryDelaySeconds);

@@ -38,6 +38,8 @@ export interface OutgoingMail {
   subject: string;
   text: string;
   attachments: { filename: string; content: Buffer; contentType: string }[];
+  /** A reply to an earlier message (a correction to the mail of the edition it corrects): In-Reply-To and References. */
+  inReplyTo?: string;
 }
 
 export type SendOutcome =
@@ -240,6 +242,7 @@ function composeMessage(from: string, mail: OutgoingMail): Promise<Buffer> {
     to: mail.to,
     subject: mail.subject,
     messageId: mail.messageId,
+    ...(mail.inReplyTo ? { inReplyTo: mail.inReplyTo, references: [mail.inReplyTo] } : {}),
     text: mail.text,
     attachments: mail.attachments.map(({ filename, content, contentType }) => ({ filename, content, contentType })),
   })
