@@ -5,8 +5,10 @@
 import { readFileSync } from 'node:fs';
 import { InputRefused, UsageError, exitCodeOf, oneLine } from '../errors.ts';
 import { AtomicFileWriter } from '../files.ts';
-import { AnalystSession, rssCapOf, type SandboxOptions } from '../warehouse/sandbox.ts';
-import { FORMATS, formatOfFile, formatResult, streamingWriter, type Format } from './formats.ts';
+// Only types of the sandbox and the formats here: the command that watches the engine loads neither DuckDB nor the
+// Arrow and Parquet writers (the engine imports them when it runs the query).
+import type { SandboxOptions } from '../warehouse/sandbox.ts';
+import { FORMATS, formatOfFile, rssCapOf, type Format } from './limits.ts';
 import { bindSavedParams, savedQueries, savedQuery } from './saved.ts';
 import { checkedOutTarget } from './target.ts';
 
@@ -127,6 +129,7 @@ async function runOneShot(task: EngineTask, limits: SandboxOptions, openFile: (t
     sql = readFileSync(0, 'utf8');
   }
   if (sql.trim() === '') throw new UsageError('no SQL given');
+  const [{ AnalystSession }, { formatResult, streamingWriter }] = await Promise.all([import('../warehouse/sandbox.ts'), import('./formats.ts')]);
   const session = await AnalystSession.open(options.dbPath, limits);
   try {
     const file = task.outPath ? openFile(task.outPath) : undefined;
@@ -189,6 +192,7 @@ export function listSavedQueries(json: boolean): string {
 
 /** `bulletin schema`: every table and view of the snapshot, each column with its type and comment. */
 export async function describeSchema(dbPath: string, json: boolean, limits: SandboxOptions): Promise<string> {
+  const { AnalystSession } = await import('../warehouse/sandbox.ts');
   const session = await AnalystSession.open(dbPath, limits);
   try {
     const tables = await session.tables();

@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { oneLine } from '../errors.ts';
 import { repoRoot } from '../paths.ts';
 import { partialPathOf } from '../files.ts';
-import { STOP_GRACE_MS, memoryLimitMessage, rssCapOf, timeLimitMessage } from '../warehouse/sandbox.ts';
+import { STOP_GRACE_MS, memoryLimitMessage, rssCapOf, timeLimitMessage } from './limits.ts';
 import { runTask, type EngineTask } from './command.ts';
 
 /** Extra time the supervisor gives an engine past the grace, in case its own timers cannot run (a blocked loop). */

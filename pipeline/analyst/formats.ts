@@ -32,7 +32,7 @@
 // silently rounded one. JSON dates and timestamps are ISO 8601 ('T', expanded years for BC and after 9999), BLOBs
 // base64, NaN and infinities the strings "nan", "inf", "-inf".
 import { statSync } from 'node:fs';
-import { dirname, extname, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import {
   Binary,
   Bool,
@@ -64,10 +64,10 @@ import * as parquet from 'parquet-wasm/node';
 import { UsageError, oneLine } from '../errors.ts';
 import { writeFileAtomically } from '../files.ts';
 import { charWidth, displayWidth, padToWidth } from '../text-width.ts';
+import type { Format } from './limits.ts';
 import type { QueryResult, ResultValue } from './result.ts';
 
-export const FORMATS = ['table', 'csv', 'json', 'arrow', 'parquet'] as const;
-export type Format = (typeof FORMATS)[number];
+export { FORMATS, formatOfFile, type Format } from './limits.ts';
 
 export interface FormatOptions {
   /** csv: a UTF-8 byte-order mark first, for spreadsheets (Excel) */
@@ -160,20 +160,6 @@ export function writeResult(result: QueryResult, format: Format, file: string, o
   } catch (error) {
     throw new UsageError(`${file}: cannot write: ${oneLine(error)}`);
   }
-}
-
-const FORMAT_OF_EXTENSION: Record<string, Format> = {
-  '.csv': 'csv',
-  '.json': 'json',
-  '.arrow': 'arrow',
-  '.feather': 'arrow',
-  '.ipc': 'arrow',
-  '.parquet': 'parquet',
-};
-
-/** The format a file name implies (.csv .json .arrow/.feather/.ipc .parquet), for `--out x.parquet` without --format. */
-export function formatOfFile(file: string): Format | null {
-  return FORMAT_OF_EXTENSION[extname(file).toLowerCase()] ?? null;
 }
 
 function isFolder(path: string): boolean {

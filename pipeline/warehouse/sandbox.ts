@@ -46,6 +46,7 @@ import { availableParallelism } from 'node:os';
 import { basename } from 'node:path';
 import { InputRefused, UsageError } from '../errors.ts';
 import type { QueryResult, ResultColumn, ResultValue } from '../analyst/result.ts';
+import { STOP_GRACE_MS, byteSize, memoryLimitMessage, timeLimitMessage } from '../analyst/limits.ts';
 import { latestSnapshotPath, recordReader } from './snapshots.ts';
 
 export interface SandboxOptions {
@@ -67,30 +68,7 @@ export interface SandboxOptions {
   onQueryEnd?: () => void;
 }
 
-/** How long a stopped query may take to answer DuckDB's interrupt before the process is ended instead. */
-export const STOP_GRACE_MS = 2000;
-
-/**
- * The resident memory a `bulletin sql` process may use beyond its memory limit: the engine process of
- * `bulletin sql "SELECT 1"` peaks at about 145 MB (node, tsx, DuckDB's code and catalog), the rest is headroom for a
- * chunk of results being formatted and for DuckDB's own memory outside its buffer manager.
- */
-export const RSS_ALLOWANCE_BYTES = 256 * 1024 * 1024;
-
-/** The one line of a query stopped at the time limit (also printed when the process had to be ended). */
-export function timeLimitMessage(timeoutMs: number): string {
-  return `query cancelled after ${Number((timeoutMs / 1000).toFixed(3))} s (the query time limit; BULLETIN_SQL_TIMEOUT or --timeout)`;
-}
-
-/** The one line of a query stopped for memory. */
-export function memoryLimitMessage(memoryLimit: string): string {
-  return `query needs more memory than the limit (memory_limit ${memoryLimit}; BULLETIN_SQL_MEMORY or --memory-limit)`;
-}
-
-/** The process RSS cap of a memory limit: the limit plus RSS_ALLOWANCE_BYTES. */
-export function rssCapOf(memoryLimit: string): number {
-  return byteSize(memoryLimit) + RSS_ALLOWANCE_BYTES;
-}
+export { RSS_ALLOWANCE_BYTES, STOP_GRACE_MS, memoryLimitMessage, rssCapOf, timeLimitMessage } from '../analyst/limits.ts';
 
 /** Where the rows of a query go, chunk by chunk, as they come (nothing is gathered unless the sink gathers it). */
 export interface ResultSink {
@@ -730,16 +708,6 @@ function estimatedBytes(value: ResultValue): number {
   if (Array.isArray(value)) return value.reduce<number>((sum, item) => sum + estimatedBytes(item), 32);
   if (value !== null && typeof value === 'object') return Object.values(value).reduce<number>((sum, item) => sum + 16 + estimatedBytes(item), 48);
   return 16;
-}
-
-/** '1GB', '512MB', '2GiB' as DuckDB reads them (KB = 1000, KiB = 1024). */
-function byteSize(limit: string): number {
-  const match = /^\s*(\d+(?:\.\d+)?)\s*([KMGT]?i?B)?\s*$/i.exec(limit);
-  if (!match) return Number.POSITIVE_INFINITY;
-  const unit = (match[2] ?? 'B').toUpperCase();
-  const power = 'BKMGT'.indexOf(unit[0]);
-  const base = unit.includes('I') ? 1024 : 1000;
-  return Number(match[1]) * base ** Math.max(0, power);
 }
 
 // ---- statement text ---------------------------------------------------------------------------------------
