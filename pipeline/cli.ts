@@ -113,9 +113,13 @@ function buildProgram(): Command {
       const globals = command.optsWithGlobals() as GlobalOptions;
       const result = await renderBulletin({ dbPath: globals.db ?? defaultWarehousePath, configPath: globals.config, ...options });
       for (const file of result.files) process.stdout.write(`${file.pdf}\n`);
+      const { displayPath } = await import('./config.ts');
+      const { shownText } = await import('./characters.ts');
+      const editorial = result.editorialFile === null ? 'no editorial file' : `editorial file ${shownText(displayPath(result.editorialFile))}`;
       process.stderr.write(
-        `rendered ${result.template} of ${result.operation} as of ${result.asOf} from snapshot ${result.snapshot}: ${result.files.length} PDF${result.files.length === 1 ? '' : 's'} in ${result.outDir}\n`,
+        `rendered ${result.template} of ${result.operation} as of ${result.asOf} from snapshot ${result.snapshot}, ${editorial}: ${result.files.length} PDF${result.files.length === 1 ? '' : 's'} in ${result.outDir}\n`,
       );
+      for (const warning of result.editorialWarnings) process.stderr.write(`bulletin: warning: ${warning}\n`);
     });
 
   program

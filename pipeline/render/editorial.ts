@@ -9,10 +9,10 @@
 //   - the size: a title at most TITLE_MAX_CHARACTERS, a text at most TEXT_MAX_CHARACTERS (Unicode characters), at
 //     most MAX_NOTABLE_CASES cases: so a page prints well within its deadline (a 200,000-character word took longer
 //     than the 30 s of BULLETIN_PAGE_TIMEOUT_MS).
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { z } from 'zod';
-import { describeCharacter, refusedCharacter } from '../characters.ts';
+import { describeCharacter, refusedCharacter, shownText } from '../characters.ts';
 import { displayPath, issueLine, keyPath, readYamlFile } from '../config.ts';
 import { UsageError } from '../errors.ts';
 import type { Language } from '../labels.ts';
@@ -93,4 +93,58 @@ export function readEditorial(asOf: string, languages: readonly Language[], dir 
     }));
   }
   return empty;
+}
+
+/** The file of `asOf`'s period that a render reads (absolute), and the files of the folder a render does not read. */
+export interface EditorialSources {
+  /** Absolute path, or null when D's month has none. */
+  file: string | null;
+  /** One line per file that looks meant for a bulletin but is not read for D. */
+  warnings: string[];
+}
+
+const WELL_NAMED = /^(\d{4})-(\d{2})\.yaml$/;
+
+/**
+ * The editorial file used for `asOf` and a warning for each file of the folder that looks meant for a bulletin but
+ * is not read for it, so a file under the wrong name does not silently drop the notable cases:
+ *   - a YAML file (.yaml/.yml, any case) or a name starting with a year and month (2021-11.txt, 2021_11.yaml.bak)
+ *     that is not named <YYYY-MM>.yaml: never read by any bulletin (2021-11.yml, november.yaml, 2021-11-30.yaml);
+ *   - <YYYY-MM>.yaml of a month after D's: not read for D, nor by any bulletin before it (a bulletin as of Nov 30
+ *     is released in December: 2021-12.yaml is the likely slip). Earlier months' files are not warned about: each
+ *     was read by its own month's bulletins, and a folder keeps them all.
+ * Hidden files and editor backups (name~) are left alone. A folder that is missing or unreadable gives no warning
+ * (readEditorial reports a fault of D's own file).
+ */
+export function findEditorial(asOf: string, dir = editorialDir()): EditorialSources {
+  const file = editorialFile(asOf, dir);
+  const month = asOf.slice(0, 7);
+  const warnings: string[] = [];
+  let names: string[] = [];
+  try {
+    names = readdirSync(dir).sort();
+  } catch {
+    // no folder: no editorial file, nothing to warn about
+  }
+  const reads = `${month}.yaml`;
+  for (const name of names) {
+    if (name === reads || name.startsWith('.') || name.endsWith('~')) continue;
+    const yaml = /\.ya?ml$/i.test(name);
+    const dated = /^\d{4}[-_.]?\d{2}/.test(name);
+    if (!yaml && !dated) continue;
+    const path = join(dir, name);
+    try {
+      if (!statSync(path).isFile()) continue;
+    } catch {
+      continue;
+    }
+    const shown = shownText(displayPath(path));
+    const wellNamed = WELL_NAMED.exec(name);
+    if (wellNamed && Number(wellNamed[2]) >= 1 && Number(wellNamed[2]) <= 12) {
+      if (name.slice(0, 7) > month) warnings.push(`${shown}: not read: it is the editorial file of ${name.slice(0, 7)}, a bulletin as of ${asOf} reads ${reads}`);
+      continue;
+    }
+    warnings.push(`${shown}: not read: an editorial file is named <YYYY-MM>.yaml; a bulletin as of ${asOf} reads ${reads}`);
+  }
+  return { file: existsSync(file) ? resolve(file) : null, warnings };
 }

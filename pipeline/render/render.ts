@@ -5,6 +5,8 @@
 //   3. for the briefing: the previous release, the same day a year earlier, the data-quality annex
 //   4. per language: charts (pipeline/charts), context, template (strict Handlebars)
 //   5. one browser prints every PDF; beside each: its HTML twin, its chart SVGs and its figures file
+// The press desk (desk.md) asks for status marks (draft, embargoed, not reviewed) and a correction note
+// (pipeline/render/marks.ts); they change what the pages say, never the figures file.
 // Files are written atomically, the PDF last, so a PDF on disk always has its figures file beside it; nothing is
 // written before every PDF of the run has printed, so a failed render leaves the out folder as it was.
 import { randomBytes } from 'node:crypto';
@@ -24,10 +26,11 @@ import { checkAgainstReleases, lastRelease } from '../publish/releases.ts';
 import type { Warehouse } from '../warehouse/warehouse.ts';
 import { openLatestSnapshot } from '../warehouse/snapshots.ts';
 import { templateContext, type BulletinFacts, type Comparison, type DataQuality } from './context.ts';
-import { readEditorial } from './editorial.ts';
+import { findEditorial, readEditorial } from './editorial.ts';
 import { formatDate, type PrintedFigure } from './helpers.ts';
 import { writeFileAtomically } from '../files.ts';
 import { checkCjkFonts } from './fonts.ts';
+import { checkMarks, markContext, markedFooter, markedHeader, type Correction, type DeskMark } from './marks.ts';
 import { findChrome, withPrinter } from './pdf.ts';
 import { bulletinKind, fillTemplate } from './templates.ts';
 
@@ -44,6 +47,12 @@ export interface RenderOptions {
   out?: string;
   /** Clock of the figures file's rendered_at; BULLETIN_NOW, else now. */
   now?: Date;
+  /** desk.md rule 3/4: what the edition's PDFs must say about their status. Absent: none (a plain render, as today). */
+  mark?: DeskMark;
+  /** desk.md rule 8: page 1 says "Corrected on <date>: <note>" / "<date>更正：<note>" (date YYYY-MM-DD, printed as the template prints dates). */
+  correction?: Correction;
+  /** Skip the consistency guard of a public bulletin (the desk runs it itself as a checklist item). Default false. */
+  skipReleaseGuard?: boolean;
 }
 
 export interface RenderedFile {
@@ -62,6 +71,10 @@ export interface RenderResult {
   snapshot: string;
   outDir: string;
   files: RenderedFile[];
+  /** The editorial file used (absolute path), or null when there was none for D's month. */
+  editorialFile: string | null;
+  /** Files in the editorial folder that look meant for a bulletin but are not read for D (another month than D's, or a name not YYYY-MM.yaml such as 2021-11.yml or november.yaml): one warning each. */
+  editorialWarnings: string[];
 }
 
 export async function renderBulletin(options: RenderOptions): Promise<RenderResult> {
@@ -72,7 +85,9 @@ export async function renderBulletin(options: RenderOptions): Promise<RenderResu
   const kind = bulletinKind(templateName);
   const config = loadConfig(configPath(options.configPath));
   const window = operationWindow(config.file, config.operations, asOf, options.operationStart);
+  checkMarks(options.mark, options.correction);
   const editorial = readEditorial(asOf, languages);
+  const editorialSources = findEditorial(asOf);
   // Before any figure is computed: a machine that cannot print says so first.
   findChrome();
   checkCjkFonts();
@@ -86,7 +101,7 @@ export async function renderBulletin(options: RenderOptions): Promise<RenderResu
   let quality: DataQuality;
   try {
     result = await computeFigures(reader.warehouse, figureParameters(config, asOf, window.operationStart), reader.snapshotId);
-    if (kind.audience === 'public') await checkAgainstReleases(options.dbPath, reader.warehouse, result, window.key);
+    if (kind.audience === 'public' && !options.skipReleaseGuard) await checkAgainstReleases(options.dbPath, reader.warehouse, result, window.key);
     if (kind.audience === 'internal') comparison = await comparisons(options.dbPath, reader.warehouse, config, window.key, result);
     quality = await dataQuality(reader.warehouse, reader.snapshotId);
   } finally {
@@ -122,7 +137,7 @@ export async function renderBulletin(options: RenderOptions): Promise<RenderResu
       charts,
     };
     const { context, printed: tablePrinted } = templateContext(facts, language);
-    const { html, printed } = fillTemplate(templateName, language, context);
+    const { html, printed } = fillTemplate(templateName, language, { ...context, desk: markContext(options.mark, options.correction, language) });
     pages.push({ language, html, printed: [...printed, ...tablePrinted], charts, facts });
   }
 
@@ -142,7 +157,13 @@ export async function renderBulletin(options: RenderOptions): Promise<RenderResu
         const words = kind[page.language];
         const header = words.header.replace('{operation}', page.facts.operationName).replace('{date}', formatDate(asOf, page.language));
         printed.push({ page, stem, temporary, bytes: 0 });
-        const { bytes } = await printer.print({ html: page.html, outFile: temporary, name: `${stem}.pdf`, headerText: header, footerText: words.footer });
+        const { bytes } = await printer.print({
+          html: page.html,
+          outFile: temporary,
+          name: `${stem}.pdf`,
+          headerText: markedHeader(header, options.mark, page.language),
+          footerText: markedFooter(words.footer, options.mark, page.language),
+        });
         printed[printed.length - 1].bytes = bytes;
       }
     });
@@ -175,7 +196,16 @@ export async function renderBulletin(options: RenderOptions): Promise<RenderResu
       }
     }
   }
-  return { template: templateName, operation: window.key, asOf, snapshot: result.snapshot, outDir, files };
+  return {
+    template: templateName,
+    operation: window.key,
+    asOf,
+    snapshot: result.snapshot,
+    outDir,
+    files,
+    editorialFile: editorialSources.file,
+    editorialWarnings: editorialSources.warnings,
+  };
 }
 
 /** Where a bulletin's files of one language are: <stem>.pdf, <stem>.html, <stem>.figures.json. */

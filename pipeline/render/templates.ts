@@ -46,11 +46,16 @@ export function templateFile(name: string, language: Language): string {
 export function templateSources(name: string, language: Language): { main: string; partials: Record<string, string> } {
   const file = templateFile(name, language);
   if (!existsSync(file)) throw new UsageError(`${file.slice(repoRoot.length + 1)}: no such template`);
+  return { main: readFileSync(file, 'utf8'), partials: partialSources() };
+}
+
+/** Every partial of templates/partials and the stylesheet (as "print-css"), by name. */
+export function partialSources(): Record<string, string> {
   const partials: Record<string, string> = { 'print-css': readFileSync(stylesheet, 'utf8') };
   for (const entry of readdirSync(partialsDir).filter((f) => f.endsWith('.hbs'))) {
     partials[basename(entry, '.hbs')] = readFileSync(join(partialsDir, entry), 'utf8');
   }
-  return { main: readFileSync(file, 'utf8'), partials };
+  return partials;
 }
 
 const COMPILE_OPTIONS: CompileOptions = {

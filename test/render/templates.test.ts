@@ -38,9 +38,9 @@ function fill(template: 'press' | 'briefing', language: 'en' | 'zh', overrides: 
   return fillTemplate(template, language, context);
 }
 
-/** Every .hbs file of templates/ (bulletins and partials). */
+/** Every .hbs file of templates/ (bulletins, partials and annexes). */
 function allTemplateFiles(): string[] {
-  return ['bulletins', 'partials'].flatMap((dir) =>
+  return ['bulletins', 'partials', 'annex'].flatMap((dir) =>
     readdirSync(join(templatesDir, dir)).filter((f) => f.endsWith('.hbs')).map((f) => join(templatesDir, dir, f)),
   );
 }
