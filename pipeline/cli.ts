@@ -124,7 +124,7 @@ function buildProgram(): Command {
 
   program
     .command('deliver')
-    .description('mail a bulletin (rendered first unless already rendered from the newest snapshot) to each recipient once')
+    .description('mail a bulletin to each recipient once: a press bulletin as its released edition (bulletin edition …), a briefing rendered first unless already rendered from the newest snapshot; nothing while the desk holds')
     .addOption(asOfOption())
     .addOption(operationStartOption())
     .addOption(templateOption())
@@ -135,17 +135,14 @@ function buildProgram(): Command {
     .addHelpText(
       'after',
       '\nSMTP server from BULLETIN_SMTP_URL (smtp://user:pass@host:587, smtps://user:pass@host:465), sender from BULLETIN_MAIL_FROM.\n' +
-        '\nExamples:\n  bulletin deliver --as-of 2021-11-30 --to press\n  bulletin deliver --as-of 2021-11-30 --template briefing --lang zh --to chief@example.org deputy@example.org',
+        '\nExamples:\n  bulletin deliver --as-of 2021-11-30 --to press        # the released edition of the press bulletin\n  bulletin deliver --as-of 2021-11-30 --template briefing --lang zh --to chief@example.org deputy@example.org',
     )
     .action(async (options: { asOf: string; operationStart?: string; template: string; lang: string; to: string[]; out?: string; retryUncertain?: boolean }, command: Command) => {
-      const { deliverBulletin, deliveryFailure } = await import('./deliver/deliver.ts');
+      const [{ deliveryFailure }, { deliverThroughDesk }, { deskContext }] = await Promise.all([import('./deliver/deliver.ts'), import('./desk/release.ts'), import('./desk/command.ts')]);
       const globals = command.optsWithGlobals() as GlobalOptions;
-      const result = await deliverBulletin({
-        dbPath: globals.db ?? defaultWarehousePath,
-        configPath: globals.config,
-        ...options,
-        log: (line) => process.stderr.write(`${line}\n`),
-      });
+      const ctx = await deskContext(globals.db ?? defaultWarehousePath, globals.config);
+      // The desk decides: no mail during a hold; a press bulletin only as its released edition.
+      const result = await deliverThroughDesk(ctx, { dbPath: ctx.dbPath, configPath: globals.config, ...options });
       for (const r of result.recipients) process.stdout.write(`${r.outcome}\t${r.recipient}\t${r.messageId}\t${r.code ?? ''}\t${r.response}\n`);
       const failure = deliveryFailure(result);
       if (failure) throw failure;
@@ -307,6 +304,95 @@ function buildProgram(): Command {
     .action(async (options: { json?: boolean }, command: Command) => {
       const { editionList } = await import('./desk/command.ts');
       process.stdout.write(await editionList(warehouseOf(command), Boolean(options.json)));
+    });
+  edition
+    .command('draft')
+    .description('make or refresh the open draft edition of a bulletin (both languages, marked DRAFT); prints its id first')
+    .addOption(asOfOption())
+    .addOption(operationStartOption())
+    .addOption(templateOption())
+    .option('--as <user>', 'the desk user acting (password from BULLETIN_DESK_PASSWORD or a prompt)')
+    .addHelpText('after', '\nExample:\n  bulletin edition draft --as-of 2021-11-30 --as li.na')
+    .action(async (options: { asOf: string; operationStart?: string; template: string; as?: string }, command: Command) => {
+      const [{ actingUser, deskContext }, { draftEdition, shownPath }] = await Promise.all([import('./desk/command.ts'), import('./desk/editions.ts')]);
+      const db = warehouseOf(command);
+      const actor = await actingUser(db, options.as);
+      const ctx = await deskContext(db, (command.optsWithGlobals() as GlobalOptions).config);
+      const edition = await draftEdition(ctx, { asOf: options.asOf, operationStart: options.operationStart, template: options.template, actor });
+      process.stdout.write(`${edition.edition_id}\n`);
+      for (const [language, pdf] of Object.entries(edition.pdfs)) process.stdout.write(`${language}\t${shownPath(pdf.path)}\n`);
+      process.stderr.write(`${edition.edition_id}: ${edition.state}; editorial file: ${edition.editorial_file ? shownPath(edition.editorial_file) : 'none'}; bulletin edition show ${edition.edition_id} lists its checklist\n`);
+    });
+  edition
+    .command('show')
+    .description('an edition: state, content hash, PDFs with sha256, checklist (errors, warnings), history')
+    .argument('<id>', 'e.g. reunion-2021/press/2021-11-30#1')
+    .option('--json', 'print one JSON object')
+    .action(async (id: string, options: { json?: boolean }, command: Command) => {
+      const [{ deskContext, describeEdition, editionJson }, { showEdition }] = await Promise.all([import('./desk/command.ts'), import('./desk/editions.ts')]);
+      const view = await showEdition(await deskContext(warehouseOf(command), (command.optsWithGlobals() as GlobalOptions).config), id);
+      process.stdout.write(options.json ? editionJson(view) : describeEdition(view));
+    });
+  const acting = (name: string, description: string, example: string) =>
+    edition
+      .command(name)
+      .description(description)
+      .argument('<id>', 'the edition, e.g. reunion-2021/press/2021-11-30#1')
+      .option('--as <user>', 'the desk user acting (password from BULLETIN_DESK_PASSWORD or a prompt)')
+      .addHelpText('after', `\nExample:\n  ${example}`);
+  /** Runs a desk action as the --as user and prints the edition's new state. */
+  const act = (run: (ctx: import('./desk/editions.ts').DeskContext, id: string, actor: import('./desk/workflow.ts').Actor, options: Record<string, string>) => Promise<{ edition_id: string; state: string }>) =>
+    async (id: string, options: Record<string, string>, command: Command) => {
+      const { actingUser, deskContext } = await import('./desk/command.ts');
+      const db = warehouseOf(command);
+      const actor = await actingUser(db, options.as);
+      const edition = await run(await deskContext(db, (command.optsWithGlobals() as GlobalOptions).config), id, actor, options);
+      process.stdout.write(`${edition.edition_id}\t${edition.state}\n`);
+    };
+  acting('submit', 'draft -> submitted, for a second person to approve (refused while the checklist has errors)', 'bulletin edition submit "reunion-2021/press/2021-11-30#1" --as li.na')
+    .option('--note <text>', 'a note for the approver')
+    .action(act(async (ctx, id, actor, o) => (await import('./desk/editions.ts')).submitEdition(ctx, id, actor, o.note)));
+  acting('approve', 'submitted -> approved by a second approver: re-rendered, checked, final PDFs written once, release time set', 'bulletin edition approve "reunion-2021/press/2021-11-30#1" --as wang.fang --release-at "2021-12-03 09:30"')
+    .option('--release-at <time>', 'China time "YYYY-MM-DD HH:MM" (default: the configured release time on the next working day)')
+    .action(act(async (ctx, id, actor, o) => (await import('./desk/editions.ts')).approveEdition(ctx, id, actor, o.releaseAt)));
+  acting('reject', 'submitted -> draft, with a note saying what to change', 'bulletin edition reject "reunion-2021/press/2021-11-30#1" --as wang.fang --note "check the Guangxi case"')
+    .requiredOption('--note <text>', 'what to change')
+    .action(act(async (ctx, id, actor, o) => (await import('./desk/editions.ts')).rejectEdition(ctx, id, actor, o.note)));
+  acting('withdraw', 'any unreleased edition -> withdrawn', 'bulletin edition withdraw "reunion-2021/press/2021-11-30#1" --as wang.fang --reason "superseded by new data"')
+    .requiredOption('--reason <text>', 'why')
+    .action(act(async (ctx, id, actor, o) => (await import('./desk/editions.ts')).withdrawEdition(ctx, id, actor, o.reason)));
+  acting('correct', 'open the next edition of a released one as a correction or revision (same sign-off; mailed only to those who got it)', 'bulletin edition correct "reunion-2021/press/2021-11-30#1" --kind correction --note-en "The Guangxi case was in 1998." --note-zh "广西案件发生于1998年。" --as li.na')
+    .requiredOption('--kind <kind>', 'correction or revision (a revision may lower a cumulative figure)')
+    .requiredOption('--note-en <text>', 'what was corrected, in English (printed on page 1)')
+    .requiredOption('--note-zh <text>', 'what was corrected, in Chinese (printed on page 1)')
+    .action(act(async (ctx, id, actor, o) => (await import('./desk/editions.ts')).correctEdition(ctx, id, actor, { kind: o.kind, noteEn: o.noteEn, noteZh: o.noteZh })));
+  acting('prerelease', 'an embargoed copy of an approved edition to one named person, logged (at most 24 h before release)', 'bulletin edition prerelease "reunion-2021/press/2021-11-30#1" --to minister-office@reunion.example --reason "briefing the minister" --as wang.fang')
+    .requiredOption('--to <address>', 'one e-mail address')
+    .requiredOption('--reason <text>', 'why this person has it before release (printed in the released bulletin\'s annex)')
+    .action(async (id: string, options: Record<string, string>, command: Command) => {
+      const [{ actingUser, deskContext }, { prereleaseEdition }] = await Promise.all([import('./desk/command.ts'), import('./desk/release.ts')]);
+      const db = warehouseOf(command);
+      const actor = await actingUser(db, options.as);
+      const result = await prereleaseEdition(await deskContext(db, (command.optsWithGlobals() as GlobalOptions).config), id, actor, options.to, options.reason);
+      process.stdout.write(`${result.outcome}\t${result.recipient}\t${result.messageId}\t${result.code ?? ''}\t${result.response}\n`);
+      if (result.outcome !== 'sent' && result.outcome !== 'already sent') throw new InputRefused(`prerelease of ${id} to ${result.recipient}: ${result.outcome}: ${result.response}`);
+    });
+  edition
+    .command('release')
+    .description('approved and due -> released: figures recorded as released, mailed to the bulletin\'s recipients once (refused before its time)')
+    .argument('<id>', 'the edition')
+    .option('--as <user>', 'the desk user acting (default: recorded as the command line)')
+    .option('--retry-uncertain', 'send again, with the same Message-ID, where an earlier attempt may have been delivered')
+    .addHelpText('after', '\nExample:\n  bulletin edition release "reunion-2021/press/2021-11-30#1"')
+    .action(async (id: string, options: { as?: string; retryUncertain?: boolean }, command: Command) => {
+      const [{ actingUser, deskContext }, { releaseEdition }, { deliveryFailure }] = await Promise.all([import('./desk/command.ts'), import('./desk/release.ts'), import('./deliver/deliver.ts')]);
+      const db = warehouseOf(command);
+      const actor = options.as ? await actingUser(db, options.as) : 'system';
+      const { edition: released, recipients } = await releaseEdition(await deskContext(db, (command.optsWithGlobals() as GlobalOptions).config), id, actor, { retryUncertain: options.retryUncertain });
+      for (const r of recipients) process.stdout.write(`${r.outcome}\t${r.recipient}\t${r.messageId}\t${r.code ?? ''}\t${r.response}\n`);
+      process.stderr.write(`${released.edition_id}: ${released.state}\n`);
+      const failure = deliveryFailure({ bulletin: released.edition_id, snapshot: released.snapshot_id ?? '', rendered: false, pdfs: [], recipients });
+      if (failure) throw failure;
     });
   edition
     .command('log')

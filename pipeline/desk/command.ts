@@ -7,6 +7,7 @@ import { displayWidth, padToWidth } from '../text-width.ts';
 import { currentHold, listEditions, readLog, resumeFromHold, setHold, withDesk, type Edition, type LogEntry } from './store.ts';
 import { addUser, authenticate, listUsers } from './users.ts';
 import type { Actor } from './workflow.ts';
+import { shownPath, type DeskContext, type EditionView } from './editions.ts';
 
 /** The password: BULLETIN_DESK_PASSWORD, else a prompt without echo on a terminal, else the first line of stdin. */
 export async function readPassword(prompt: string, env = process.env): Promise<string> {
@@ -102,4 +103,37 @@ function table(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max(displayWidth(h), ...rows.map((r) => displayWidth(r[i]))));
   const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : padToWidth(c, widths[i], false))).join('  ').trimEnd();
   return [line(header), ...rows.map(line)].join('\n') + '\n';
+}
+
+// ---- editions ---------------------------------------------------------------------------------------------------
+
+/** The desk's context for a command: the configuration read once, the clock, lines for people on stderr. */
+export async function deskContext(dbPath: string, configFile: string | undefined, env = process.env): Promise<DeskContext> {
+  const { configPath, loadConfig } = await import('../config.ts');
+  return { dbPath, configPath: configFile, config: loadConfig(configPath(configFile)), now: currentTime(env), log: (line) => process.stderr.write(`${line}\n`) };
+}
+
+export function describeEdition(view: EditionView): string {
+  const { edition, checklist, history } = view;
+  const lines = [
+    `${edition.edition_id}  ${edition.state}${edition.kind !== 'original' ? `  (${edition.kind} of ${edition.corrects})` : ''}`,
+    `content sha256  ${edition.content_sha256 ?? '-'}`,
+    `release         ${edition.release_at ? `${chinaTime(new Date(edition.release_at))} China time` : '-'}${edition.released_at ? `; released ${chinaTime(new Date(edition.released_at))}` : ''}`,
+    `snapshot        ${edition.snapshot_id ?? '-'}${edition.snapshot_sha256 ? ` (sha256 ${edition.snapshot_sha256.slice(0, 16)}…)` : ''}`,
+    `editorial file  ${edition.editorial_file ? shownPath(edition.editorial_file) : 'none'}`,
+    ...Object.entries(edition.pdfs).map(([language, pdf]) => `PDF ${language}          ${shownPath(pdf.path)}  sha256 ${pdf.sha256}`),
+    '',
+    `checklist: ${checklist.errors.length} error(s), ${checklist.warnings.length} warning(s)`,
+    ...checklist.errors.map((e) => `  ERROR    ${e.code}: ${e.message}`),
+    ...checklist.warnings.map((w) => `  warning  ${w.code}: ${w.message}`),
+    '',
+    'history:',
+    ...history.map((h) => `  ${chinaTime(new Date(h.at))}  ${h.actor}  ${h.action}${h.to_state ? ` ${h.from_state ?? '-'} -> ${h.to_state}` : ''}${h.note ? `  ${h.note}` : ''}${h.detail && 'recipient' in h.detail ? `  ${String(h.detail.recipient)}: ${String(h.detail.outcome)}` : ''}`),
+  ];
+  return lines.join('\n') + '\n';
+}
+
+export function editionJson(view: EditionView): string {
+  const { edition, checklist, history } = view;
+  return JSON.stringify({ ...publicEdition(edition), id: edition.edition_id, state: edition.state, content_sha256: edition.content_sha256, release_at: edition.release_at, pdfs: edition.pdfs, checklist, history }, null, 2) + '\n';
 }

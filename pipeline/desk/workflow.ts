@@ -16,7 +16,7 @@ export type Role = (typeof ROLES)[number];
 /** States in which an edition is still open: at most one open edition per bulletin. */
 export const OPEN_STATES: readonly EditionState[] = ['draft', 'submitted', 'approved'];
 
-export type EditionEvent = 'refresh' | 'submit' | 'approve' | 'reject' | 'release' | 'withdraw' | 'supersede' | 'back_to_draft';
+export type EditionEvent = 'refresh' | 'submit' | 'approve' | 'reject' | 'release' | 'withdraw' | 'supersede' | 'back_to_draft' | 'release_unreviewed';
 
 /** Each event: the states it may start from, and the state it leads to. */
 export const TRANSITIONS: Record<EditionEvent, { from: readonly EditionState[]; to: EditionState }> = {
@@ -29,6 +29,8 @@ export const TRANSITIONS: Record<EditionEvent, { from: readonly EditionState[]; 
   release: { from: ['approved'], to: 'released' },
   withdraw: { from: ['draft', 'submitted', 'approved'], to: 'withdrawn' },
   supersede: { from: ['released'], to: 'superseded' },
+  // A job configured with `approval: none` (rule 4): released at once by the scheduler, marked "not reviewed".
+  release_unreviewed: { from: ['draft'], to: 'released' },
 };
 
 /** Who may cause each event by hand (the scheduler acts as the system for release and back_to_draft). */
@@ -41,6 +43,7 @@ const ROLES_FOR: Record<EditionEvent, readonly Role[]> = {
   release: ['approver', 'admin'],
   withdraw: ROLES,
   supersede: ['approver', 'admin'],
+  release_unreviewed: [],
 };
 
 /** What an edition says about who touched it, for the four-eyes rule. */

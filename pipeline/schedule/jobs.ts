@@ -1,8 +1,7 @@
 // What each kind of job does, for one slot; shared by `bulletin schedule` and `bulletin run`. Every run is logged
 // (runs.ts) when it starts and ends, and printed as one line on stdout.
 import type { Config, Job } from '../config.ts';
-import { chinaTime } from '../dates.ts';
-import { deliverBulletin, deliveryFailure } from '../deliver/deliver.ts';
+import { chinaTime, currentTime } from '../dates.ts';
 import { UsageError, oneLine } from '../errors.ts';
 import { readHmacKey } from '../load/load.ts';
 import { dayBefore, lastDayOfPreviousMonth } from './cron.ts';
@@ -73,21 +72,8 @@ async function perform(job: Job, context: JobContext, run: { slot: Date | null; 
     if (rejected.length > 0) return { outcome: 'failed', detail, error: rejected.map((r) => `${r.file}: ${r.reason}`).join('; ') };
     return { outcome: 'ok', detail };
   }
+  // A bulletin goes out only through the desk (desk.md rule 4): held for sign-off, or released at once unreviewed.
   const asOf = run.asOf ?? asOfForSlot(job, run.slot ?? new Date());
-  const result = await deliverBulletin({
-    dbPath: context.dbPath,
-    configPath: context.configPath,
-    asOf,
-    template: job.template,
-    lang: job.lang,
-    to: job.to,
-    signal: context.signal,
-    log: context.log,
-    env,
-  });
-  const count = (outcome: string) => result.recipients.filter((r) => r.outcome === outcome).length;
-  const detail = `${result.bulletin}: ${count('sent')} sent, ${count('already sent')} already sent${result.rendered ? ' (rendered)' : ''}`;
-  const failure = deliveryFailure(result);
-  if (failure) return { outcome: 'failed', detail, error: failure.message };
-  return { outcome: 'ok', detail };
+  const { scheduledBulletin } = await import('../desk/scheduled.ts');
+  return scheduledBulletin({ dbPath: context.dbPath, configPath: context.configPath, config: context.config, now: currentTime(env), log: context.log }, job, asOf, context.signal);
 }

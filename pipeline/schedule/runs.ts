@@ -5,7 +5,8 @@ import { withLogFile } from '../warehouse/logs.ts';
 import type { Warehouse } from '../warehouse/warehouse.ts';
 
 export type RunTrigger = 'schedule' | 'catch-up' | 'manual';
-export type RunOutcome = 'ok' | 'failed' | 'stopped';
+/** held: a bulletin job made the draft for sign-off (desk.md rule 4), or a hold was in force (rule 9). */
+export type RunOutcome = 'ok' | 'failed' | 'stopped' | 'held';
 
 export type JobRunRow = {
   run_id: number;
@@ -55,7 +56,7 @@ export async function finishRun(dbPath: string, runId: number, end: { outcome: R
 
 /**
  * Per job, the instant after which its slots are owed: the later of when the scheduler first saw it (recorded now
- * for a job seen for the first time) and its newest slot that ran to an end (ok or failed). A run cut short (the
+ * for a job seen for the first time) and its newest slot that ran to an end (ok, failed or held). A run cut short (the
  * process died, or SIGTERM stopped it) does not count, so its slot is run again on the next start.
  */
 export async function handledUntil(dbPath: string, jobs: string[], now: Date): Promise<Map<string, Date>> {
@@ -65,7 +66,7 @@ export async function handledUntil(dbPath: string, jobs: string[], now: Date): P
     }
     const rows = await log.all<{ job: string; until: number }>(
       `SELECT s.job, epoch_ms(greatest(s.first_seen, coalesce(max(r.scheduled_for), s.first_seen))) AS until
-       FROM jobs_seen s LEFT JOIN job_runs r ON r.job = s.job AND r.outcome IN ('ok', 'failed') AND r.trigger <> 'manual'
+       FROM jobs_seen s LEFT JOIN job_runs r ON r.job = s.job AND r.outcome IN ('ok', 'failed', 'held') AND r.trigger <> 'manual'
        GROUP BY s.job, s.first_seen`,
     );
     return new Map(rows.map((row) => [row.job, new Date(Number(row.until))]));

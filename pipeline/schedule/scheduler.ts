@@ -5,10 +5,11 @@
 // or busy is run once, on start or when the scheduler is free, never once per missed slot. Jobs run one at a time,
 // in the order they fall due. SIGTERM or SIGINT: a waiting scheduler exits at once; a running job is told (its
 // deliveries start no new attempt) and ends, its run recorded as stopped (so it is owed again), then the scheduler
-// exits 0. The wait is at most a minute at a time, so a changed system clock is noticed.
+// exits 0. The wait is at most a minute at a time, so a changed system clock is noticed, and at every wake-up the
+// desk releases the approved editions whose time has come.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Config } from '../config.ts';
-import { chinaTime } from '../dates.ts';
+import { chinaTime, currentTime } from '../dates.ts';
 import { nextSlot, missedSlot } from './cron.ts';
 import { runJob } from './jobs.ts';
 import { acquireSchedulerLock } from './lock.ts';
@@ -51,7 +52,11 @@ export async function runScheduler(options: ScheduleOptions): Promise<void> {
       log(`  ${job.name} (${job.kind}, "${job.cron}"): next ${next ? chinaTime(next) : 'never'}`);
     }
     let runs = 0;
+    const { releaseDue } = await import('../desk/scheduled.ts');
+    const told = new Set<string>();
     while (!stop.signal.aborted) {
+      // Approved editions whose release time has come go out within a minute (desk.md rule 5).
+      await releaseDue({ dbPath: options.dbPath, configPath: options.configPath, config, now: currentTime(), log }, told, stop.signal);
       const now = new Date();
       // The job whose owed slot is oldest runs first.
       const due = config.jobs
