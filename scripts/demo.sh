@@ -13,7 +13,8 @@ key_file=data/demo/pii.key
 [ -s "$key_file" ] || (umask 077 && head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$key_file")
 
 node bin/run.js pipeline/demo/generate.ts data/demo/exports
-rm -rf "$demo_db" "$demo_db.wal" "$demo_db.snapshots" "$demo_db.releases.duckdb" "$demo_db.releases.duckdb.wal"
+# The warehouse and everything beside it (snapshots, release, delivery, job and desk logs, desk users): a new demo.
+rm -rf "$demo_db" "$demo_db".*
 BULLETIN_PII_KEY_FILE="$key_file" node bin/bulletin.js load --db "$demo_db" data/demo/exports/batch1 data/demo/exports/batch2
 echo "demo: warehouse $demo_db" >&2
 

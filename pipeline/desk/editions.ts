@@ -279,14 +279,17 @@ export async function approveEdition(ctx: DeskContext, editionId: string, actor:
   const early = refusal('approve', { state: edition.state, submittedBy: edition.submitted_by, lastChangedBy: edition.last_changed_by }, actor);
   if (early) throw new InputRefused(`edition ${editionId}: ${early}`);
   const releaseAt = releaseAtText !== undefined ? parseReleaseAt(releaseAtText, ctx.now) : defaultReleaseAt(ctx.config.desk.releaseTime, ctx.now);
-  if (edition.snapshot_id) await verifySnapshot(ctx.dbPath, edition.snapshot_id).catch(refuseWith(editionId));
   const finalDir = join(edition.dir, 'final');
   if (existsSync(finalDir)) throw new InputRefused(`edition ${editionId}: ${finalDir} exists already; approved PDFs are written once`);
   // Rule 2: rendered again; the bytes approved are these, and the content must be what was submitted.
   const staging = `${finalDir}.${process.pid}.partial`;
   rmSync(staging, { recursive: true, force: true });
+  // The snapshot's bytes are checked while the render runs (reading a large snapshot takes seconds); both must pass.
+  const verified = edition.snapshot_id ? verifySnapshot(ctx.dbPath, edition.snapshot_id) : Promise.resolve(null);
+  verified.catch(() => undefined);
   try {
     const rendered = await renderEdition(ctx, edition, staging, undefined);
+    await verified.catch(refuseWith(editionId));
     if (rendered.snapshot !== edition.snapshot_id) await verifySnapshot(ctx.dbPath, rendered.snapshot).catch(refuseWith(editionId));
     const content = contentHash(rendered, edition);
     if (content !== edition.submitted_sha256) {
