@@ -29,7 +29,7 @@ import { tableFromIPC, tableToIPC } from 'apache-arrow';
 import * as parquet from 'parquet-wasm/node';
 import { FileRejected } from '../errors.ts';
 import { EXPORT_TABLES, type ExportColumn } from '../warehouse/tables.ts';
-import { listValue, quoteIdent, quoteLiteral, type SqlParams, type Warehouse } from '../warehouse/warehouse.ts';
+import { quoteIdent, quoteLiteral, type SqlParams, type Warehouse } from '../warehouse/warehouse.ts';
 import type { ExportFile, ExportFormat } from './files.ts';
 
 export interface RawSource {
@@ -242,9 +242,13 @@ async function scanLines(warehouse: Warehouse, file: ExportFile): Promise<LineSc
   let stored = 0;
   const send = async (rows: number) => {
     if (rows <= 0) return;
-    const t = listValue(thresholds.slice(0, rows).map((x) => BigInt(x)));
-    const b = listValue(cumulative.slice(0, rows).map((x) => BigInt(x)));
-    await warehouse.run('INSERT INTO _blank_lines SELECT unnest($t), unnest($b)', { t, b });
+    // As text: binding a list of 100,000 numbers value by value takes a second, splitting a string in SQL a few ms.
+    const t = thresholds.slice(0, rows).join(',');
+    const b = cumulative.slice(0, rows).join(',');
+    await warehouse.run(
+      `INSERT INTO _blank_lines SELECT CAST(unnest(string_split($t, ',')) AS BIGINT), CAST(unnest(string_split($b, ',')) AS BIGINT)`,
+      { t, b },
+    );
     thresholds = thresholds.slice(rows);
     cumulative = cumulative.slice(rows);
     stored += rows;
