@@ -54,7 +54,7 @@ export const MAX_HEADER_BYTES = 1 << 20;
 export const MAX_COLUMNS = 20_000;
 /**
  * A gzip bomb guard: a .csv.gz may expand to at most this many times its compressed size once past GZIP_FLOOR bytes.
- * CSV exports compress 4 to 20 times (the 1M-row bench file 3.6, a file of one repeated row with a counter 21);
+ * CSV exports compress 3 to 20 times (the 1M-row bench file 3.6, one repeated row with a counter 21);
  * deflate's limit is about 1,030, and a file of newlines or NUL bytes reaches it.
  */
 export const GZIP_MAX_RATIO = 100;
@@ -151,7 +151,7 @@ async function checkText(file: ExportFile): Promise<TextCheck> {
     total += bytes.length;
     if (file.format === 'csv.gz' && total > GZIP_FLOOR && total > GZIP_MAX_RATIO * compressedSize) {
       throw reject(
-        `not an export: it expands to more than ${GZIP_MAX_RATIO} times its compressed size (${compressedSize} bytes; CSV exports expand 4 to 20 times)`,
+        `not an export: it expands to more than ${GZIP_MAX_RATIO} times its compressed size (${compressedSize} bytes; CSV exports expand 3 to 20 times)`,
       );
     }
     if (sawBom === null) sawBom = bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf;
