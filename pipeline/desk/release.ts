@@ -241,7 +241,6 @@ export async function dueEditions(ctx: DeskContext): Promise<Edition[]> {
 export async function deliverThroughDesk(ctx: DeskContext, options: DeliverOptions): Promise<DeliverResult> {
   await refuseWhileHeld(ctx, 'nothing delivered');
   const template = options.template ?? 'press';
-  if (bulletinKind(template).audience !== 'public') return deliverBulletin({ ...options, log: ctx.log });
   const window = operationWindow(ctx.config.file, ctx.config.operations, checkedDate('--as-of', options.asOf), options.operationStart);
   const bulletin = bulletinIdOf(window.key, template, options.asOf);
   const languages = languagesOf(options.lang ?? 'all');
@@ -251,10 +250,15 @@ export async function deliverThroughDesk(ctx: DeskContext, options: DeliverOptio
     const [row] = await desk.all<{ edition_id: string }>(`SELECT edition_id FROM editions WHERE bulletin = $bulletin AND state = 'released'`, { bulletin });
     return { released: row ? await getEdition(desk, row.edition_id) : null, open: await openEdition(desk, bulletin) };
   });
+  // A briefing never released as an edition is rendered and mailed as before; once released, it goes as that
+  // edition (the same delivery-log entry, so nobody gets it twice by two routes).
+  if (!released && bulletinKind(template).audience !== 'public') return deliverBulletin({ ...options, log: ctx.log });
   if (!released) {
-    const how = open
-      ? `${open.edition_id} is ${open.state}${open.state === 'approved' ? `, released at ${chinaTime(new Date(open.release_at!))} China time` : '; it needs a second person\'s approval'}`
-      : `make one: bulletin edition draft --as-of ${options.asOf} --template ${template} --as USER, then submit, approve and release it`;
+    const how = !open
+      ? `make one: bulletin edition draft --as-of ${options.asOf} --template ${template} --as USER, then submit, approve and release it`
+      : open.state === 'approved'
+        ? `${open.edition_id} is approved, released at ${chinaTime(new Date(open.release_at!))} China time`
+        : `${open.edition_id} is ${open.state}; it needs ${open.state === 'draft' ? 'submitting and ' : ''}a second person's approval`;
     throw new InputRefused(`${bulletin}: a press bulletin is delivered only as its released edition, and it has none yet: ${how}`);
   }
   const files = (await checkedPdfs(released)).filter((f) => languages.includes(f.language));
