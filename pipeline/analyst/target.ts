@@ -40,8 +40,14 @@ function guardedReason(path: string, dbPath: string, env: NodeJS.ProcessEnv): st
   if (path === db) return 'it is the warehouse';
   // Everything named after the warehouse beside it: .wal, .snapshots/, the releases, deliveries, jobs… logs.
   if (dirname(path) === dirname(db) && basename(path).startsWith(`${dbName}.`)) return `it is one of the warehouse's files (${dbName}.*)`;
-  const snapshots = realpathOrNull(`${dbPath}.snapshots`) ?? `${db}.snapshots`;
-  if (path.startsWith(snapshots + sep)) return "it is in the warehouse's snapshots folder";
+  // Anything inside a folder named after the warehouse (<db>.snapshots/, <db>.scratch/, <db>.tmp/ …), followed
+  // to where it really is.
+  const folder = dirname(db);
+  for (const name of isFolder(folder) ? readdirSync(folder) : []) {
+    if (!name.startsWith(`${dbName}.`)) continue;
+    const side = realpathOrNull(join(folder, name)) ?? join(folder, name);
+    if (path.startsWith(side + sep)) return `it is in the warehouse's ${name.slice(dbName.length + 1)} folder (${name}/)`;
+  }
   const keyFile = env.BULLETIN_PII_KEY_FILE ? realpathOrNull(env.BULLETIN_PII_KEY_FILE) ?? resolve(env.BULLETIN_PII_KEY_FILE) : null;
   if (path === keyFile) return 'it is the personal-data key file (BULLETIN_PII_KEY_FILE)';
   if (path.toLowerCase().endsWith('.key')) return 'it is a key file (*.key)';
@@ -54,8 +60,7 @@ function guardedInode(stats: Stats, dbPath: string, env: NodeJS.ProcessEnv): str
   const guarded: string[] = [db];
   const folder = dirname(db);
   if (isFolder(folder)) for (const name of readdirSync(folder)) if (name.startsWith(`${basename(db)}.`)) guarded.push(join(folder, name));
-  const snapshots = `${db}.snapshots`;
-  if (isFolder(snapshots)) for (const name of readdirSync(snapshots)) guarded.push(join(snapshots, name));
+  for (const side of [...guarded]) if (isFolder(side)) for (const name of readdirSync(side)) guarded.push(join(side, name));
   if (env.BULLETIN_PII_KEY_FILE) guarded.push(env.BULLETIN_PII_KEY_FILE);
   for (const path of guarded) {
     const other = statOrNull(path);

@@ -34,6 +34,8 @@ describe('bulletin sql --out', () => {
     writeFileSync(join(tmp.dir, 'pii.key'), 'another key');
     writeFileSync(`${db}.releases.duckdb`, 'a log');
     mkdirSync(join(tmp.dir, 'sub'));
+    // What a load killed mid-way leaves beside the warehouse (the next load clears it).
+    mkdirSync(`${db}.scratch`, { mode: 0o700 });
     socket = createServer();
     await new Promise<void>((done) => socket.listen(join(tmp.dir, 'a.sock'), done));
   }, 120_000);
@@ -69,6 +71,8 @@ describe('bulletin sql --out', () => {
       [join(snapshotsDir(db), 'latest'), /snapshots folder/],
       [join(snapshotsDir(db), 'readers.jsonl'), /snapshots folder/],
       [join(snapshotsDir(db), 'new.csv'), /snapshots folder/],
+      // The loader's scratch folder beside the warehouse (a GB18030 copy may be in it), existing or not.
+      [join(`${db}.scratch`, 'new.csv'), /scratch folder/],
       [join(tmp.dir, 'link-to-snapshot.csv'), /snapshots folder/],
       [env.BULLETIN_PII_KEY_FILE, /key file \(BULLETIN_PII_KEY_FILE\)/],
       [join(tmp.dir, 'link-to-key.csv'), /key file \(BULLETIN_PII_KEY_FILE\)/],

@@ -254,5 +254,5 @@ describe('a load killed at any moment leaves the warehouse as before or as after
 
     expect(results.filter((r) => !['old', 'new'].includes(r.state) || !['old', 'new', 'none'].includes(r.snapshot) || r.reload !== 'new')).toEqual([]);
     expect(killedSoFar(), JSON.stringify(results)).toBeGreaterThanOrEqual(MIN_KILLED);
-  }, 150_000); // ~50-60 s alone on 2 cores; the margin is for a busy machine
+  }, 600_000); // ~50-60 s alone on 2 cores, 145 s seen on a busy one: the limit only catches a hang
 });
