@@ -1,9 +1,10 @@
 // Files written whole or not at all: to a fresh temporary name in the same folder, flushed to disk, then renamed
 // over the target, so a reader (a mail job, a web server, an analyst's notebook, a snapshot reader) never sees
 // half a file, even after a crash. Used for every file the pipeline writes for others to read.
-import { randomBytes } from 'node:crypto';
-import { closeSync, existsSync, fsyncSync, linkSync, mkdirSync, openSync, renameSync, rmSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { closeSync, constants, createReadStream, existsSync, fstatSync, fsyncSync, linkSync, mkdirSync, openSync, renameSync, rmSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { pipeline } from 'node:stream/promises';
 
 /**
  * Writes `content` to `path` atomically, creating its folder; the temporary file ends in `.partial`. `mode` (e.g.
@@ -82,4 +83,24 @@ export class AtomicFileWriter {
     }
     rmSync(this.partial, { force: true });
   }
+}
+
+/** A path that is not a regular file (a FIFO, device, socket or folder) where one was expected. */
+export class NotRegularFile extends Error {}
+
+/**
+ * SHA-256 of a regular file's bytes, read 1 MiB at a time: the identity of an export, a snapshot or a PDF. Opened
+ * without blocking and refused unless it is a regular file, so a FIFO put in a file's place cannot hang the reader.
+ */
+export async function fileSha256(path: string): Promise<string> {
+  const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  try {
+    if (!fstatSync(fd).isFile()) throw new NotRegularFile(`${path}: not a regular file`);
+  } catch (error) {
+    closeSync(fd);
+    throw error;
+  }
+  const hash = createHash('sha256');
+  await pipeline(createReadStream('', { fd, highWaterMark: 1 << 20 }), hash);
+  return hash.digest('hex');
 }

@@ -24,7 +24,8 @@ import { guardFalls, lastRelease } from '../publish/releases.ts';
 import type { FiguresFile as MailFigures, RenderedLanguage } from '../deliver/message.ts';
 import { renderBulletin, type RenderOptions, type RenderResult } from '../render/render.ts';
 import { bulletinKind } from '../render/templates.ts';
-import { fileSha256, snapshotPath, verifySnapshot } from '../warehouse/snapshots.ts';
+import { fileSha256 } from '../files.ts';
+import { snapshotPath, verifySnapshot } from '../warehouse/snapshots.ts';
 import { Warehouse } from '../warehouse/warehouse.ts';
 import { checklist, type Checklist, type EditorialEntry, type FiguresFile } from './checklist.ts';
 import {

@@ -6,15 +6,10 @@
 // a private UTF-8 copy with iconv-lite, Arrow IPC (file or stream) is rewritten as Parquet with parquet-wasm. The
 // copies live in the load's scratch folder beside the warehouse (load.ts).
 import { isUtf8 } from 'node:buffer';
-import { createHash } from 'node:crypto';
 import {
-  closeSync,
-  constants,
   createReadStream,
   createWriteStream,
-  fstatSync,
   mkdtempSync,
-  openSync,
   readFileSync,
   rmSync,
   statSync,
@@ -22,12 +17,12 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { pipeline as streamPipeline } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import iconv from 'iconv-lite';
 import { tableFromIPC, tableToIPC } from 'apache-arrow';
 import * as parquet from 'parquet-wasm/node';
 import { FileRejected } from '../errors.ts';
+import { fileSha256, NotRegularFile } from '../files.ts';
 import { EXPORT_TABLES, type ExportColumn } from '../warehouse/tables.ts';
 import { quoteIdent, quoteLiteral, type SqlParams, type Warehouse } from '../warehouse/warehouse.ts';
 import type { ExportFile, ExportFormat } from './files.ts';
@@ -72,17 +67,13 @@ export const MAX_EMPTY_RUN = 1_000_000;
 
 /** SHA-256 of the file's bytes: the identity of a file for "already loaded". */
 export async function sha256Of(file: ExportFile): Promise<string> {
-  // O_NONBLOCK: had a FIFO replaced the file since it was looked at, opening it must not wait for a writer.
-  const fd = openSync(file.absolutePath, constants.O_RDONLY | constants.O_NONBLOCK);
   try {
-    if (!fstatSync(fd).isFile()) throw new FileRejected(file.displayPath, 'not a regular file (a FIFO, device or socket): refused');
+    return await fileSha256(file.absolutePath);
   } catch (error) {
-    closeSync(fd);
+    // Had a FIFO replaced the file since it was looked at: refused, never waited for.
+    if (error instanceof NotRegularFile) throw new FileRejected(file.displayPath, 'not a regular file (a FIFO, device or socket): refused');
     throw error;
   }
-  const hash = createHash('sha256');
-  await pipeline(createReadStream('', { fd, highWaterMark: 1 << 20 }), hash);
-  return hash.digest('hex');
 }
 
 /**

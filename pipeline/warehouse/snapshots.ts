@@ -4,12 +4,9 @@
 // Readers open the newest snapshot read-only, so a load never waits for them and they never wait for a load, and
 // each reader's use of a snapshot is appended to readers.jsonl for provenance.
 import { appendFileSync, chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { basename, join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import { UsageError } from '../errors.ts';
-import { writeFileAtomically } from '../files.ts';
+import { fileSha256, writeFileAtomically } from '../files.ts';
 import { Warehouse } from './warehouse.ts';
 
 /** How many snapshots to keep; older ones are deleted (a reader that has one open keeps reading it). */
@@ -100,12 +97,6 @@ export async function verifySnapshot(dbPath: string, id: string): Promise<string
   const actual = await fileSha256(path);
   if (actual !== recorded) throw new UsageError(`snapshot ${id}: ${path} was changed after it was published (sha256 ${actual.slice(0, 12)}…, published ${recorded.slice(0, 12)}…); its figures cannot be trusted`);
   return actual;
-}
-
-export async function fileSha256(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  await pipeline(createReadStream(path, { highWaterMark: 1 << 20 }), hash);
-  return hash.digest('hex');
 }
 
 function prune(dir: string, newest: string): void {
