@@ -117,6 +117,9 @@ const IDENTITY_NUMBER = /(?<![0-9])[1-9]\d{5}(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(
 // A mainland mobile number: 11 digits from 13x-19x, also written 138 1234 5678, 138-1234-5678 or +86 138….
 const MOBILE_NUMBER = /(?<![0-9])(?:\+?86[\s-]?)?1[3-9]\d[\s-]?\d{4}[\s-]?\d{4}(?![0-9])/g;
 
+/** What the unverified-number warning never prints: mobile numbers and runs of 11 digits or more. */
+const PERSONAL_SHAPED = new RegExp(`${MOBILE_NUMBER.source}|\\d{11,}`, 'g');
+
 /** ISO 7064 MOD 11-2, the check character of GB 11643. */
 export function hasValidCheckDigit(id: string): boolean {
   const weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
@@ -143,9 +146,14 @@ function unverifiedNumbers(entries: EditorialEntry[], figures: FiguresFile): Che
   }
   const items: ChecklistItem[] = [];
   forEachText(entries, (text, where) => {
+    // A phone number or a long digit run (an identity number, valid or not) is counted, never repeated: it may be
+    // personal data, and this message is shown on the page and by `edition show`.
+    const hidden = text.match(PERSONAL_SHAPED)?.length ?? 0;
     // Years and numbers up to 12 (ages, months, counts of people in one case) are the story, not figures.
-    const unknown = numbersIn(text).filter((n) => n > 12 && !(Number.isInteger(n) && n >= 1900 && n <= 2100) && !known.has(n));
-    if (unknown.length > 0) items.push({ code: 'unverified_number', message: `${where}: ${[...new Set(unknown)].join(', ')} match${unknown.length === 1 ? 'es' : ''} no figure of this edition (unverified)` });
+    const unknown = numbersIn(text.replace(PERSONAL_SHAPED, ' ')).filter((n) => n > 12 && !(Number.isInteger(n) && n >= 1900 && n <= 2100) && !known.has(n));
+    const shown = [...new Set(unknown)].map(String);
+    if (hidden > 0) shown.push(`${hidden} long number${hidden === 1 ? '' : 's'} (not repeated here)`);
+    if (shown.length > 0) items.push({ code: 'unverified_number', message: `${where}: ${shown.join(', ')} match${unknown.length + hidden === 1 ? 'es' : ''} no figure of this edition (unverified)` });
   });
   return items;
 }
