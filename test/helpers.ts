@@ -1,10 +1,11 @@
 // Shared test helpers: run the real `bulletin` command and read a real DuckDB file.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
+import { Random } from '../pipeline/demo/random.ts';
 
 export const repoRoot = resolve(import.meta.dirname, '..');
 export const bulletinBin = join(repoRoot, 'bin', 'bulletin.js');
@@ -92,4 +93,21 @@ export function writeConfig(file: string, overrides: Record<string, unknown>): s
   const base = parseYaml(readFileSync(join(repoRoot, 'config', 'bulletin.yaml'), 'utf8')) as Record<string, unknown>;
   writeFileSync(file, stringifyYaml({ ...base, ...overrides }));
   return file;
+}
+
+/** The demo generator's seeded PRNG (mulberry32) as a function: the same numbers on every run. */
+export function seededRandom(seed: number): () => number {
+  const random = new Random(seed);
+  return () => random.next();
+}
+
+/**
+ * A private copy of a warehouse (its .wal and published snapshots beside it, as the README's layout has them) at
+ * `target`, so that each case of a test runs on its own file, concurrently.
+ */
+export function cloneWarehouse(source: string, target: string): string {
+  copyFileSync(source, target);
+  if (existsSync(`${source}.wal`)) copyFileSync(`${source}.wal`, `${target}.wal`);
+  if (existsSync(`${source}.snapshots`)) cpSync(`${source}.snapshots`, `${target}.snapshots`, { recursive: true });
+  return target;
 }

@@ -7,7 +7,7 @@ import { cpSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bulletinBin, conformanceDir, repoRoot, runCli, tempDir } from '../helpers.ts';
+import { bulletinBin, conformanceDir, repoRoot, runCli, seededRandom, tempDir } from '../helpers.ts';
 import { columnHashes, fingerprint } from '../acceptance/warehouse.ts';
 
 const SEED = 0x5eed2021;
@@ -19,17 +19,6 @@ const BIG_ROWS = 100_000; // with batch1 already stored, a load of ~2 s (start-u
 /** Columns that may differ between two loads of the same file, in any table: the load's identity and the clock. */
 const CLOCK_COLUMNS = new Set(['load_id', 'started_at', 'finished_at', 'loaded_at']);
 
-/** mulberry32: a small seeded PRNG, so the moments are the same on every run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * A persons export of `rows` rows: updates of 3,000 persons of the conformance batch1, new persons, withdrawals
@@ -148,7 +137,7 @@ describe('a load killed at any moment leaves the warehouse as before or as after
 
   beforeAll(async () => {
     tmp = tempDir('bulletin-crash-');
-    const rand = prng(SEED);
+    const rand = seededRandom(SEED);
     big = join(tmp.dir, 'persons-crash-2021-10.csv');
     writeBigPersons(big, BIG_ROWS, rand);
 
@@ -197,7 +186,7 @@ describe('a load killed at any moment leaves the warehouse as before or as after
   afterAll(() => tmp?.cleanup());
 
   it(`SIGKILL at ${KILLS} or more seeded moments: never a partial state, and a normal load afterwards gives the new state`, async () => {
-    const rand = prng(SEED ^ 0x9e3779b9);
+    const rand = seededRandom(SEED ^ 0x9e3779b9);
     const results: { i: number; delayMs: number; killed: boolean; state: string; snapshot: string; reload: string }[] = [];
     const killedSoFar = (): number => results.filter((r) => r.killed).length;
     const snapshotState = async (db: string): Promise<string> => {

@@ -4,12 +4,12 @@
 // warehouse byte-identical, in bounded memory (the loader runs with a 128 MB V8 heap), leaving no temporary file.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, cpSync, createWriteStream, existsSync, mkdirSync, readFileSync, readdirSync, symlinkSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readFileSync, readdirSync, symlinkSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { createGzip, gzipSync } from 'node:zlib';
-import { queryDb, tempDir, type CliResult } from '../helpers.ts';
+import { cloneWarehouse, queryDb, seededRandom, tempDir, type CliResult } from '../helpers.ts';
 import { hasStackTrace, lines, load, records, snapshot, toCsv, writeCsv, writeIn } from './fixtures.ts';
 
 const sha = (path: string): string => createHash('sha256').update(readFileSync(path)).digest('hex');
@@ -18,17 +18,6 @@ const UNPRINTABLE = /[\u0000-\u0009\u000B-\u001F\u007F-\u009F\u2028\u2029\u202A-
 const EVENTS_HEADER = 'event_id,province,held_on,updated_at';
 const event = (id: string) => `${id},37,2021-06-01,2021-12-01 10:00:00`;
 
-/** mulberry32: the same random files on every run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A .csv.gz of `header` then `size` bytes of `byte`, compressed as it is written (never whole in memory). */
 async function writeGzipBomb(path: string, header: string, byte: number, size: number): Promise<string> {
@@ -52,13 +41,7 @@ describe('bulletin load: hostile and broken input files', () => {
   let baseSha = '';
   let copies = 0;
 
-  function cloneDb(): string {
-    const db = join(dir, `copy-${++copies}.duckdb`);
-    copyFileSync(baseDb, db);
-    if (existsSync(`${baseDb}.wal`)) copyFileSync(`${baseDb}.wal`, `${db}.wal`);
-    if (existsSync(`${baseDb}.snapshots`)) cpSync(`${baseDb}.snapshots`, `${db}.snapshots`, { recursive: true });
-    return db;
-  }
+  const cloneDb = () => cloneWarehouse(baseDb, join(dir, `copy-${++copies}.duckdb`));
 
   /**
    * Loads `paths` into a copy of the baseline in a bounded heap, with a private TMPDIR; each of `rejected` must be
@@ -147,7 +130,7 @@ describe('bulletin load: hostile and broken input files', () => {
   });
 
   it.concurrent('empty lines anywhere, LF or CRLF, plain, gzip or GB18030, across read chunks: every line number is the file\'s', { timeout: 180_000 }, async () => {
-    const rand = prng(0xb1a2c);
+    const rand = seededRandom(0xb1a2c);
     const runs = [1, 1, 1, 2, 3, 40, 4000, 250_000, 1_000_000];
     const files: Array<{ path: string; ids: number }> = [];
     const variants: Array<{ eol: string; kind: 'plain' | 'gz' | 'gb18030' | 'bom' }> = [

@@ -1,11 +1,11 @@
 // Rejected files: exit 1, one line on stderr naming the file, the warehouse exactly as before, other files still load.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { copyFileSync, cpSync, existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { tableToIPC, Table, Utf8, vectorFromArray } from 'apache-arrow';
-import { queryDb, tempDir } from '../helpers.ts';
+import { cloneWarehouse, queryDb, tempDir } from '../helpers.ts';
 import { ZH, hasStackTrace, lines, load, records, snapshot, toCsv, writeCsv, writeIn, writeParquet } from './fixtures.ts';
 
 const sha = (path: string): string => createHash('sha256').update(readFileSync(path)).digest('hex');
@@ -18,17 +18,7 @@ describe('bulletin load: rejected files', () => {
   let baseSha = '';
   let copies = 0;
 
-  /**
-   * A private copy of the baseline warehouse (with its published snapshots beside it, as README's layout has them),
-   * so that each case runs on its own file, concurrently.
-   */
-  function cloneDb(): string {
-    const db = join(dir, `copy-${++copies}.duckdb`);
-    copyFileSync(baseDb, db);
-    if (existsSync(`${baseDb}.wal`)) copyFileSync(`${baseDb}.wal`, `${db}.wal`);
-    if (existsSync(`${baseDb}.snapshots`)) cpSync(`${baseDb}.snapshots`, `${db}.snapshots`, { recursive: true });
-    return db;
-  }
+  const cloneDb = () => cloneWarehouse(baseDb, join(dir, `copy-${++copies}.duckdb`));
 
   /** Loads `path` alone into a copy of the baseline and checks the whole rejection contract. */
   async function expectRejected(path: string): Promise<void> {
