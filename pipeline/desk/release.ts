@@ -301,6 +301,10 @@ export async function prereleaseEdition(ctx: DeskContext, editionId: string, act
   if (edition.state !== 'approved') throw new InputRefused(`edition ${editionId}: a pre-release copy needs an approved edition; this one is ${edition.state}`);
   const releaseAt = new Date(edition.release_at!);
   const hours = ctx.config.desk.prereleaseMaxHours;
+  // Only before the release time (rule 6): from then on the edition is released, to everyone at once.
+  if (ctx.now.getTime() >= releaseAt.getTime()) {
+    throw new InputRefused(`edition ${editionId}: no pre-release copy: its release time, ${chinaTime(releaseAt)} China time, has come; release it (bulletin edition release ${editionId})`);
+  }
   if (ctx.now.getTime() < releaseAt.getTime() - hours * 3600_000) {
     throw new InputRefused(`edition ${editionId}: a pre-release copy may go at most ${hours} hours before the release at ${chinaTime(releaseAt)} China time (desk.prerelease_max_hours)`);
   }

@@ -651,12 +651,18 @@ describe('the press desk, end to end', () => {
       desk.configure([{ name: 'monthly', kind: 'monthly', cron: '0 8 29 2 *', to: ['press'] }], { press, desk: [reviewer] });
     });
 
-    it('rule 6: a pre-release copy more than 24 hours before the release time is refused', async () => {
+    it('rule 6: a pre-release copy more than 24 hours before the release time, or once that time has come, is refused', async () => {
       id = await desk.signOff(AS_OF, releaseAt);
       const r = await desk.cli(['edition', 'prerelease', id, '--to', minister, '--reason', reason], { as: 'wang.fang', now: '2021-12-02T09:29:00+08:00' });
       expect(r.code).toBe(1);
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
       expect(r.stderr).toMatch(/at most 24 hours before the release at 2021-12-03 09:30 China time/);
+      // Nor once the release time has come (then it is released, not pre-released), still unreleased or not.
+      for (const now of [after, '2021-12-03T09:30:00+08:00']) {
+        const late = await desk.cli(['edition', 'prerelease', id, '--to', minister, '--reason', reason], { as: 'wang.fang', now });
+        expect(late.code, now).toBe(1);
+        expect(lastLine(late), now).toMatch(/no pre-release copy: its release time, 2021-12-03 09:30 China time, has come; release it/);
+      }
       expect(receivedBy(minister)).toHaveLength(0);
       expect((await deskLog(desk.db, id)).filter((e) => e.action === 'prerelease')).toHaveLength(0);
     }, 150_000);
