@@ -3,64 +3,29 @@
 // process, as a press officer's commands are. Per run: render (baseline), edition draft, submit (not timed: it
 // reads the checklist), approve (re-render, snapshot sha256, checklist, final PDFs). The desk file is new each run.
 // Flags: --runs N (default 3), --as-of D (default 2021-11-30), --persons N. Target: draft and approve <= 1.3x render.
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
-import { performance } from 'node:perf_hooks';
+import { flag, median, mustRun } from './common.ts';
 
 const repoRoot = resolve(import.meta.dirname, '..');
 const runBin = join(repoRoot, 'bin', 'run.js');
 const bulletinBin = join(repoRoot, 'bin', 'bulletin.js');
 const TARGET_RATIO = 1.3;
 
-const args = process.argv.slice(2);
-const flag = (name: string, fallback: string) => {
-  const i = args.indexOf(name);
-  return i >= 0 && args[i + 1] ? args[i + 1] : fallback;
-};
 const runs = Number(flag('--runs', '3'));
 const asOf = flag('--as-of', '2021-11-30');
 const persons = Number(flag('--persons', '10000000'));
 const log = (line: string) => process.stderr.write(`${line}\n`);
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-  seconds: number;
-}
-
-function run(argv: string[], cwd: string, env: Record<string, string> = {}, input?: string): Promise<Run> {
-  return new Promise((done, failed) => {
-    const started = performance.now();
-    const child = spawn(process.execPath, argv, { cwd, env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (b) => (stdout += b));
-    child.stderr.on('data', (b) => (stderr += b));
-    child.on('error', failed);
-    child.on('close', (code) => done({ code: code ?? -1, stdout, stderr, seconds: (performance.now() - started) / 1000 }));
-    child.stdin.end(input ?? '');
-  });
-}
-
-async function mustRun(label: string, argv: string[], cwd: string, env: Record<string, string> = {}, input?: string): Promise<Run> {
-  const result = await run(argv, cwd, env, input);
-  if (result.code !== 0) {
-    log(`bench:desk: ${label} failed (exit ${result.code}): ${result.stderr.trim()}`);
-    process.exit(1);
-  }
-  return result;
-}
+const node = (label: string, argv: string[], cwd: string, env: Record<string, string> = {}, input?: string) =>
+  mustRun('bench:desk', label, process.execPath, argv, { cwd, env, input });
 
 async function main(): Promise<void> {
   const figuresDir = join(repoRoot, 'bench', 'out', persons === 10_000_000 ? 'figures' : `figures-${persons}`);
   const warehouse = join(figuresDir, 'warehouse.duckdb');
   if (!existsSync(join(`${warehouse}.snapshots`, 'latest'))) {
     log(`bench:desk: no ${persons.toLocaleString('en')}-person warehouse yet; building it with bench:figures (a few minutes) ...`);
-    await mustRun('bench:figures', ['--expose-gc', runBin, join(repoRoot, 'bench', 'figures.bench.ts'), '--runs', '1', '--persons', String(persons)], repoRoot);
+    await node('bench:figures', ['--expose-gc', runBin, join(repoRoot, 'bench', 'figures.bench.ts'), '--runs', '1', '--persons', String(persons)], repoRoot);
   }
   const out = join(repoRoot, 'bench', 'out', 'desk');
   rmSync(out, { recursive: true, force: true });
@@ -68,12 +33,12 @@ async function main(): Promise<void> {
   const bulletin = (argv: string[]) => [bulletinBin, '--db', warehouse, ...argv];
   for (const [name, role] of [['bench.author', 'drafter'], ['bench.head', 'approver']]) {
     const users = existsSync(`${warehouse}.desk-users.json`) ? readFileSync(`${warehouse}.desk-users.json`, 'utf8') : '';
-    if (!users.includes(`"${name}"`)) await mustRun('desk user add', bulletin(['desk', 'user', 'add', name, '--role', role]), out, {}, 'bench password\n');
+    if (!users.includes(`"${name}"`)) await node('desk user add', bulletin(['desk', 'user', 'add', name, '--role', role]), out, {}, 'bench password\n');
   }
   const as = { BULLETIN_DESK_PASSWORD: 'bench password' };
 
   log(`bench:desk: ${persons.toLocaleString('en')} persons, as of ${asOf}, ${runs} timed runs; warming up (one untimed render) ...`);
-  await mustRun('bulletin render', bulletin(['render', '--as-of', asOf, '--lang', 'all', '--out', join(out, 'warm')]), out);
+  await node('bulletin render', bulletin(['render', '--as-of', asOf, '--lang', 'all', '--out', join(out, 'warm')]), out);
   const rendered: number[] = [];
   const drafted: number[] = [];
   const approved: number[] = [];
@@ -81,11 +46,11 @@ async function main(): Promise<void> {
     // A new desk each run, so each draft is a first draft and each approval writes its final PDFs.
     for (const file of [`${warehouse}.desk.duckdb`, `${warehouse}.desk.duckdb.wal`]) rmSync(file, { force: true });
     rmSync(join(out, 'reports'), { recursive: true, force: true });
-    const render = await mustRun('bulletin render', bulletin(['render', '--as-of', asOf, '--lang', 'all', '--out', join(out, `render-${k}`)]), out);
-    const draft = await mustRun('edition draft', bulletin(['edition', 'draft', '--as-of', asOf, '--as', 'bench.author']), out, as);
+    const render = await node('bulletin render', bulletin(['render', '--as-of', asOf, '--lang', 'all', '--out', join(out, `render-${k}`)]), out);
+    const draft = await node('edition draft', bulletin(['edition', 'draft', '--as-of', asOf, '--as', 'bench.author']), out, as);
     const id = draft.stdout.split('\n')[0];
-    await mustRun('edition submit', bulletin(['edition', 'submit', id, '--as', 'bench.author']), out, as);
-    const approve = await mustRun('edition approve', bulletin(['edition', 'approve', id, '--as', 'bench.head', '--release-at', '2099-01-01 09:30']), out, as);
+    await node('edition submit', bulletin(['edition', 'submit', id, '--as', 'bench.author']), out, as);
+    const approve = await node('edition approve', bulletin(['edition', 'approve', id, '--as', 'bench.head', '--release-at', '2099-01-01 09:30']), out, as);
     rendered.push(render.seconds);
     drafted.push(draft.seconds);
     approved.push(approve.seconds);

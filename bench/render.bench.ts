@@ -4,11 +4,10 @@
 // `chromium --headless --print-to-pdf` of the same two HTML files. Each step is its own process, so each pays its
 // own start-up. Flags: --runs N (default 3), --as-of D (default 2021-11-30), --persons N (the bench:figures size).
 // Targets: render <= 1.5x the baseline, and under 5 s.
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
-import { performance } from 'node:perf_hooks';
+import { flag, median, mustRun } from './common.ts';
 import { pathToFileURL } from 'node:url';
 import { findChrome } from '../pipeline/render/pdf.ts';
 
@@ -18,52 +17,18 @@ const bulletinBin = join(repoRoot, 'bin', 'bulletin.js');
 const TARGET_RATIO = 1.5;
 const TARGET_SECONDS = 5;
 
-const args = process.argv.slice(2);
-const flag = (name: string, fallback: string) => {
-  const i = args.indexOf(name);
-  return i >= 0 && args[i + 1] ? args[i + 1] : fallback;
-};
 const runs = Number(flag('--runs', '3'));
 const asOf = flag('--as-of', '2021-11-30');
 const persons = Number(flag('--persons', '10000000'));
 const log = (line: string) => process.stderr.write(`${line}\n`);
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-  seconds: number;
-}
-
-function run(command: string, argv: string[]): Promise<Run> {
-  return new Promise((done, failed) => {
-    const started = performance.now();
-    const child = spawn(command, argv, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (b) => (stdout += b));
-    child.stderr.on('data', (b) => (stderr += b));
-    child.on('error', failed);
-    child.on('close', (code) => done({ code: code ?? -1, stdout, stderr, seconds: (performance.now() - started) / 1000 }));
-  });
-}
-
-async function mustRun(label: string, command: string, argv: string[]): Promise<Run> {
-  const result = await run(command, argv);
-  if (result.code !== 0) {
-    log(`bench:render: ${label} failed (exit ${result.code}): ${result.stderr.trim()}`);
-    process.exit(1);
-  }
-  return result;
-}
+const step = (label: string, command: string, argv: string[]) => mustRun('bench:render', label, command, argv, { cwd: repoRoot });
 
 async function main(): Promise<void> {
   const figuresDir = join(repoRoot, 'bench', 'out', persons === 10_000_000 ? 'figures' : `figures-${persons}`);
   const warehouse = join(figuresDir, 'warehouse.duckdb');
   if (!existsSync(join(`${warehouse}.snapshots`, 'latest'))) {
     log(`bench:render: no ${persons.toLocaleString('en')}-person warehouse yet; building it with bench:figures (a few minutes) ...`);
-    await mustRun('bench:figures', process.execPath, ['--expose-gc', runBin, join(repoRoot, 'bench', 'figures.bench.ts'), '--runs', '1', '--persons', String(persons)]);
+    await step('bench:figures', process.execPath, ['--expose-gc', runBin, join(repoRoot, 'bench', 'figures.bench.ts'), '--runs', '1', '--persons', String(persons)]);
   }
   const snapshot = join(`${warehouse}.snapshots`, readFileSync(join(`${warehouse}.snapshots`, 'latest'), 'utf8').trim());
   const out = join(repoRoot, 'bench', 'out', 'render');
@@ -73,20 +38,20 @@ async function main(): Promise<void> {
   const renderArgs = (dir: string) => [bulletinBin, 'render', '--db', warehouse, '--as-of', asOf, '--lang', 'all', '--out', dir];
 
   log(`bench:render: ${persons.toLocaleString('en')} persons, as of ${asOf}, ${runs} timed runs; warming up (one untimed render) ...`);
-  await mustRun('bulletin render', process.execPath, renderArgs(join(out, 'warm')));
+  await step('bulletin render', process.execPath, renderArgs(join(out, 'warm')));
   const html = ['en', 'zh'].map((language) => join(out, 'warm', `press.${language}.html`));
 
   const bare: { figures: number; chromium: number[]; total: number }[] = [];
   const rendered: number[] = [];
   for (let k = 1; k <= runs; k++) {
-    const figures = await mustRun('bare figure SQL', process.execPath, [runBin, join(repoRoot, 'bench', 'bare-figures.ts'), snapshot, asOf]);
+    const figures = await step('bare figure SQL', process.execPath, [runBin, join(repoRoot, 'bench', 'bare-figures.ts'), snapshot, asOf]);
     const prints: number[] = [];
     for (const file of html) {
       const pdf = join(out, `bare-${k}-${prints.length}.pdf`);
       const args = ['--headless', '--no-sandbox', '--disable-gpu', '--no-pdf-header-footer', `--print-to-pdf=${pdf}`, pathToFileURL(file).href];
-      prints.push((await mustRun('chromium --print-to-pdf', chromium, args)).seconds);
+      prints.push((await step('chromium --print-to-pdf', chromium, args)).seconds);
     }
-    const ours = await mustRun('bulletin render', process.execPath, renderArgs(join(out, `run-${k}`)));
+    const ours = await step('bulletin render', process.execPath, renderArgs(join(out, `run-${k}`)));
     bare.push({ figures: figures.seconds, chromium: prints, total: figures.seconds + prints.reduce((a, b) => a + b, 0) });
     rendered.push(ours.seconds);
     log(`  run ${k}: bare figures ${figures.seconds.toFixed(2)} s + bare chromium ${prints.map((s) => s.toFixed(2)).join(' + ')} s = ${bare.at(-1)!.total.toFixed(2)} s; bulletin render ${ours.seconds.toFixed(2)} s`);
