@@ -159,7 +159,8 @@ describe('the press desk, end to end', () => {
     const db = join(pristine, 'warehouse.duckdb');
     const loaded = await runCli(['load', '--db', db, join(conformanceDir, 'batch1'), join(conformanceDir, 'batch2')]);
     expect(loaded.code, loaded.stderr).toBe(0);
-    // Users are set up in this process (the commands that add them are tested in core.test.ts and the README).
+    // Users are set up in this process (addUser, what `desk user add` calls): every command below authenticates
+    // them through --as and BULLETIN_DESK_PASSWORD.
     for (const [name, user] of Object.entries(USERS)) await addUser(db, name, user.role, user.password);
     server = await startSmtpServer();
   }, 120_000);
@@ -266,6 +267,11 @@ describe('the press desk, end to end', () => {
         expect(await deskContents(desk.db), user).toEqual(before);
         expect(existsSync(finalDir), user).toBe(false);
       }
+      // The right user with another's password is nobody.
+      const impostor = await desk.cli(['edition', 'approve', id, '--release-at', RELEASE_AT], { as: 'chen.jie', env: { BULLETIN_DESK_PASSWORD: USERS['li.na'].password } });
+      expect(impostor.code).toBe(1);
+      expect(lastLine(impostor)).toBe('bulletin: desk user chen.jie: unknown user or wrong password');
+      expect(await deskContents(desk.db)).toEqual(before);
 
       // A second approver (an admin) approves.
       const approved = await desk.cli(['edition', 'approve', id, '--release-at', RELEASE_AT], { as: 'chen.jie' });
