@@ -381,7 +381,7 @@ function buildProgram(): Command {
     .command('release')
     .description('approved and due -> released: figures recorded as released, mailed to the bulletin\'s recipients once (refused before its time)')
     .argument('<id>', 'the edition')
-    .option('--as <user>', 'the desk user acting (default: recorded as the command line)')
+    .option('--as <user>', 'the desk user acting (default: recorded as system, as the scheduler is)')
     .option('--retry-uncertain', 'send again, with the same Message-ID, where an earlier attempt may have been delivered')
     .addHelpText('after', '\nExample:\n  bulletin edition release "reunion-2021/press/2021-11-30#1"')
     .action(async (id: string, options: { as?: string; retryUncertain?: boolean }, command: Command) => {
