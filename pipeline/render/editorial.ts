@@ -110,9 +110,10 @@ const WELL_NAMED = /^(\d{4})-(\d{2})\.yaml$/;
  * is not read for it, so a file under the wrong name does not silently drop the notable cases:
  *   - a YAML file (.yaml/.yml, any case) or a name starting with a year and month (2021-11.txt, 2021_11.yaml.bak)
  *     that is not named <YYYY-MM>.yaml: never read by any bulletin (2021-11.yml, november.yaml, 2021-11-30.yaml);
- *   - <YYYY-MM>.yaml of a month after D's: not read for D, nor by any bulletin before it (a bulletin as of Nov 30
- *     is released in December: 2021-12.yaml is the likely slip). Earlier months' files are not warned about: each
- *     was read by its own month's bulletins, and a folder keeps them all.
+ *   - <YYYY-MM>.yaml of the month after D's: not read for D (a bulletin as of Nov 30 is released in December:
+ *     2021-12.yaml is the likely slip). Other months' files are not warned about: each is read by its own month's
+ *     bulletins, and a folder keeps them all (rendering September's bulletin again is no slip because November's
+ *     file exists).
  * Hidden files and editor backups (name~) are left alone. A folder that is missing or unreadable gives no warning
  * (readEditorial reports a fault of D's own file).
  */
@@ -141,10 +142,16 @@ export function findEditorial(asOf: string, dir = editorialDir()): EditorialSour
     const shown = shownText(displayPath(path));
     const wellNamed = WELL_NAMED.exec(name);
     if (wellNamed && Number(wellNamed[2]) >= 1 && Number(wellNamed[2]) <= 12) {
-      if (name.slice(0, 7) > month) warnings.push(`${shown}: not read: it is the editorial file of ${name.slice(0, 7)}, a bulletin as of ${asOf} reads ${reads}`);
+      if (name.slice(0, 7) === nextMonth(month)) warnings.push(`${shown}: not read: it is the editorial file of ${name.slice(0, 7)}, a bulletin as of ${asOf} reads ${reads}`);
       continue;
     }
     warnings.push(`${shown}: not read: an editorial file is named <YYYY-MM>.yaml; a bulletin as of ${asOf} reads ${reads}`);
   }
   return { file: existsSync(file) ? resolve(file) : null, warnings };
+}
+
+/** '2021-11' -> '2021-12', '2021-12' -> '2022-01'. */
+function nextMonth(month: string): string {
+  const [year, m] = month.split('-').map(Number);
+  return m === 12 ? `${year + 1}-01` : `${year}-${String(m + 1).padStart(2, '0')}`;
 }

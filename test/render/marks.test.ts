@@ -374,7 +374,7 @@ describe('desk marks on the bulletins', () => {
 });
 
 describe('editorial files not read for a date', () => {
-  it('warns of each file that looks meant for a bulletin but is not read: other names, later months; not earlier months', () => {
+  it('warns of each file that looks meant for a bulletin but is not read: other names, the next month; not other months', () => {
     const tmp = tempDir('bulletin-editorial-names-');
     try {
       const dir = tmp.dir;
@@ -382,8 +382,8 @@ describe('editorial files not read for a date', () => {
         '2021-11.yaml', // read
         '2021-10.yaml', // an earlier month: read by its own bulletins
         '2020-12.yaml',
-        '2021-12.yaml', // later: warned
-        '2022-01.yaml',
+        '2021-12.yaml', // the next month: the likely slip, warned
+        '2022-01.yaml', // a later bulletin's own file: not warned
         '2021-11.yml',
         '2021-11.YAML',
         'november.yaml',
@@ -404,13 +404,16 @@ describe('editorial files not read for a date', () => {
       expect(found.file).toBe(join(dir, '2021-11.yaml'));
       const named = (warning: string) => /\/([^/]+): not read/.exec(warning)![1];
       expect(found.warnings.map(named).sort()).toEqual(
-        ['2021-11<U+202E>.yaml', '2021-11-30.yaml', '2021-11.YAML', '2021-11.txt', '2021-11.yaml.bak', '2021-11.yml', '2021-12.yaml', '2021-13.yaml', '2021_11.yaml', '2022-01.yaml', 'november.yaml'].sort(),
+        ['2021-11<U+202E>.yaml', '2021-11-30.yaml', '2021-11.YAML', '2021-11.txt', '2021-11.yaml.bak', '2021-11.yml', '2021-12.yaml', '2021-13.yaml', '2021_11.yaml', 'november.yaml'].sort(),
       );
       expect(found.warnings.find((w) => w.includes('2021-12.yaml'))).toMatch(/not read: it is the editorial file of 2021-12, a bulletin as of 2021-11-30 reads 2021-11\.yaml$/);
       for (const warning of found.warnings) expect(warning).not.toMatch(/[\u0000-\u001f\u202e]/);
 
-      // No file for the month: null; no folder at all: null and no warning.
-      expect(findEditorial('2021-09-30', dir).file).toBeNull();
+      // No file for the month: null; no folder at all: null and no warning. Rendering September again while
+      // November's file exists is no slip: only the next month's file (October's) is named.
+      const september = findEditorial('2021-09-30', dir);
+      expect(september.file).toBeNull();
+      expect(september.warnings.filter((w) => /\/20\d\d-\d\d\.yaml: not read: it is the editorial file/.test(w)).map(named)).toEqual(['2021-10.yaml']);
       expect(findEditorial(AS_OF, join(dir, 'missing'))).toEqual({ file: null, warnings: [] });
     } finally {
       tmp.cleanup();
