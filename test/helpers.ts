@@ -24,8 +24,13 @@ export function runCli(args: string[], env: Record<string, string | undefined> =
 
 /** Runs `node ARGS…` as a child process and collects its exit code and output. */
 export function runNode(args: string[], env: Record<string, string | undefined> = {}, cwd = repoRoot): Promise<CliResult> {
+  return runProcess(process.execPath, args, env, cwd);
+}
+
+/** Runs `command ARGS…` as a child process and collects its exit code and output. */
+export function runProcess(command: string, args: string[], env: Record<string, string | undefined> = {}, cwd = repoRoot): Promise<CliResult> {
   return new Promise((done, fail) => {
-    const child = spawn(process.execPath, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (b) => (stdout += b));

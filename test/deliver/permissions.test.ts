@@ -3,28 +3,15 @@
 // briefing (real DuckDB, Chromium and SMTP server) leave no file or folder that others may read, write or enter:
 // warehouse, its .wal while the load runs, snapshots, readers.jsonl, the release, delivery and desk logs, the desk
 // users (600), reports and editions.
-import { spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bulletinBin, conformanceDir, repoRoot, tempDir, writeConfig, type CliResult } from '../helpers.ts';
+import { bulletinBin, conformanceDir, repoRoot, runProcess, tempDir, writeConfig, type CliResult } from '../helpers.ts';
 import { startSmtpServer, type TestSmtpServer } from './smtp-server.ts';
 
 /** `bulletin ARGS` started by a shell whose umask is 022, as a login shell or a cron job usually has. */
 function underUmask022(args: string[], env: Record<string, string>, cwd: string): Promise<CliResult> {
-  return new Promise((done, fail) => {
-    const child = spawn('/bin/sh', ['-c', 'umask 022 && exec "$0" "$@"', process.execPath, bulletinBin, ...args], {
-      cwd,
-      env: { ...process.env, BULLETIN_NOW: '2026-11-23T12:00:00+08:00', BULLETIN_PII_KEY: 'test-key', TZ: 'UTC', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (b) => (stdout += b));
-    child.stderr.on('data', (b) => (stderr += b));
-    child.on('error', fail);
-    child.on('close', (code) => done({ code: code ?? -1, stdout, stderr }));
-  });
+  return runProcess('/bin/sh', ['-c', 'umask 022 && exec "$0" "$@"', process.execPath, bulletinBin, ...args], { BULLETIN_NOW: '2026-11-23T12:00:00+08:00', BULLETIN_PII_KEY: 'test-key', TZ: 'UTC', ...env }, cwd);
 }
 
 describe('permissions of created files', () => {

@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseMail, startSmtpServer, type TestSmtpServer } from '../deliver/smtp-server.ts';
 import { conformanceDir, queryDb, repoRoot, runCli, startCli, tempDir, writeConfig, type CliResult, type RunningCli } from '../helpers.ts';
 import { pageCount, squeeze } from '../render/poppler.ts';
-import { deskPath } from '../../pipeline/desk/store.ts';
+import { deskPath, type LogEntry } from '../../pipeline/desk/store.ts';
 import { addUser } from '../../pipeline/desk/users.ts';
 import { jobLogPath } from '../../pipeline/schedule/runs.ts';
 
@@ -67,7 +67,7 @@ async function stored(db: string, id: string): Promise<StoredEdition> {
 }
 
 async function deskLog(db: string, id?: string): Promise<LogEntry[]> {
-  const rows = await queryDb<LogEntry & { detail: string | null }>(
+  const rows = await queryDb<Omit<LogEntry, 'at' | 'detail'> & { logged_at: string; detail: string | null }>(
     deskPath(db),
     `SELECT seq, ${AT('logged_at')}, actor, edition_id, action, from_state, to_state, note, content_sha256, CAST(detail AS VARCHAR) AS detail
        FROM desk_log ${id ? `WHERE edition_id = '${id}'` : ''} ORDER BY seq`,
@@ -107,19 +107,6 @@ interface EditionJson {
   history: LogEntry[];
 }
 
-interface LogEntry {
-  seq: number;
-  at: string;
-  logged_at?: string;
-  actor: string;
-  edition_id: string | null;
-  action: string;
-  from_state: string | null;
-  to_state: string | null;
-  note: string | null;
-  content_sha256: string | null;
-  detail: Record<string, unknown> | null;
-}
 
 interface Job {
   name: string;
