@@ -35,6 +35,7 @@ import {
   nextNumber,
   openEdition,
   readLog,
+  releasedEdition,
   transition,
   updateEdition,
   withDesk,
@@ -89,7 +90,7 @@ export async function draftEdition(ctx: DeskContext, request: DraftRequest): Pro
       throw new InputRefused(`${open.edition_id} is approved (release ${describeTime(open.release_at)}); withdraw it to make a new draft`);
     }
     if (open) return open;
-    const [released] = await desk.all<{ edition_id: string }>(`SELECT edition_id FROM editions WHERE bulletin = $bulletin AND state = 'released'`, { bulletin });
+    const released = await releasedEdition(desk, bulletin);
     if (released) {
       throw new InputRefused(`${bulletin} was released as ${released.edition_id}; a change is a correction: bulletin edition correct ${released.edition_id} --kind correction --note-en TEXT --note-zh TEXT`);
     }

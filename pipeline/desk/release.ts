@@ -23,7 +23,7 @@ import { fileSha256 } from '../files.ts';
 import { snapshotPath, verifySnapshot } from '../warehouse/snapshots.ts';
 import { Warehouse } from '../warehouse/warehouse.ts';
 import { bulletinIdOf, renderEmbargoedCopy, type DeskContext } from './editions.ts';
-import { appendLog, currentHold, getEdition, openEdition, transition, withDesk, type Edition } from './store.ts';
+import { appendLog, currentHold, getEdition, openEdition, releasedEdition, transition, withDesk, type Edition } from './store.ts';
 import { refusal, type Actor } from './workflow.ts';
 
 /** The recipients of a bulletin: every address the configured jobs of its template send to. */
@@ -248,8 +248,7 @@ export async function deliverThroughDesk(ctx: DeskContext, options: DeliverOptio
   const recipients = expandRecipients(options.to, ctx.config.mail.lists, `mail.lists of ${ctx.config.file}`);
   smtpSettings(process.env);
   const { released, open } = await withDesk(ctx.dbPath, async (desk) => {
-    const [row] = await desk.all<{ edition_id: string }>(`SELECT edition_id FROM editions WHERE bulletin = $bulletin AND state = 'released'`, { bulletin });
-    return { released: row ? await getEdition(desk, row.edition_id) : null, open: await openEdition(desk, bulletin) };
+    return { released: await releasedEdition(desk, bulletin), open: await openEdition(desk, bulletin) };
   });
   // A briefing never released as an edition is rendered and mailed as before; once released, it goes as that
   // edition (the same delivery-log entry, so nobody gets it twice by two routes).

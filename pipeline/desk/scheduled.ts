@@ -5,7 +5,7 @@ import { chinaTime } from '../dates.ts';
 import type { JobRunResult } from '../schedule/jobs.ts';
 import { bulletinIdOf, draftForReview, releaseUnreviewed, type DeskContext } from './editions.ts';
 import { dueEditions, releaseEdition } from './release.ts';
-import { currentHold, openEdition, withDesk } from './store.ts';
+import { currentHold, openEdition, releasedEdition, withDesk } from './store.ts';
 import { operationWindow } from '../figures/window.ts';
 import type { RecipientResult } from '../deliver/deliver.ts';
 
@@ -15,8 +15,7 @@ export async function scheduledBulletin(ctx: DeskContext, job: Job, asOf: string
   const bulletin = bulletinIdOf(window.key, job.template, asOf);
   const state = await withDesk(ctx.dbPath, async (desk) => {
     const hold = await currentHold(desk);
-    const [released] = await desk.all<{ edition_id: string }>(`SELECT edition_id FROM editions WHERE bulletin = $bulletin AND state = 'released'`, { bulletin });
-    return { hold, released: released?.edition_id ?? null, open: await openEdition(desk, bulletin) };
+    return { hold, released: (await releasedEdition(desk, bulletin))?.edition_id ?? null, open: await openEdition(desk, bulletin) };
   });
   // Rule 9: a hold stops every mail; the run is held, with the reason.
   if (state.hold) return { outcome: 'held', detail: `${bulletin}: hold in force (${state.hold.by}: ${state.hold.reason})` };

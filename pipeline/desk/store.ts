@@ -100,6 +100,12 @@ export async function openEdition(desk: Warehouse, bulletin: string): Promise<Ed
   return row ? toEdition(row) : null;
 }
 
+/** The released edition of a bulletin (not superseded), if any: there is at most one. */
+export async function releasedEdition(desk: Warehouse, bulletin: string): Promise<Edition | null> {
+  const [row] = await desk.all(`SELECT ${EDITION_COLUMNS} FROM editions WHERE bulletin = $bulletin AND state = 'released'`, { bulletin });
+  return row ? toEdition(row) : null;
+}
+
 export async function nextNumber(desk: Warehouse, bulletin: string): Promise<number> {
   const [{ next }] = await desk.all<{ next: number }>(`SELECT CAST(coalesce(max(number), 0) + 1 AS INTEGER) AS next FROM editions WHERE bulletin = $bulletin`, { bulletin });
   return Number(next);
