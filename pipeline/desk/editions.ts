@@ -35,6 +35,7 @@ import {
   nextNumber,
   openEdition,
   readLog,
+  refuseUnlessAllowed,
   releasedEdition,
   transition,
   updateEdition,
@@ -43,7 +44,7 @@ import {
   type LogEntry,
   type PdfFile,
 } from './store.ts';
-import { refusal, type Actor } from './workflow.ts';
+import type { Actor } from './workflow.ts';
 
 export interface DeskContext {
   dbPath: string;
@@ -266,8 +267,7 @@ function blockingErrors(list: Checklist): string | null {
 
 export async function submitEdition(ctx: DeskContext, editionId: string, actor: Actor, note?: string): Promise<Edition> {
   const edition = await withDesk(ctx.dbPath, (desk) => getEdition(desk, editionId));
-  const early = refusal('submit', { state: edition.state, submittedBy: edition.submitted_by, lastChangedBy: edition.last_changed_by }, actor);
-  if (early) throw new InputRefused(`edition ${editionId}: ${early}`);
+  refuseUnlessAllowed('submit', edition, actor);
   const blocked = blockingErrors(await editionChecklist(ctx, edition));
   if (blocked) throw new InputRefused(`edition ${editionId}: not submitted: ${blocked}`);
   return withDesk(ctx.dbPath, (desk) =>
@@ -278,8 +278,7 @@ export async function submitEdition(ctx: DeskContext, editionId: string, actor: 
 export async function approveEdition(ctx: DeskContext, editionId: string, actor: Actor, releaseAtText?: string): Promise<Edition> {
   const edition = await withDesk(ctx.dbPath, (desk) => getEdition(desk, editionId));
   // Rule 1 before any work: the same refusal transition() gives, without rendering first.
-  const early = refusal('approve', { state: edition.state, submittedBy: edition.submitted_by, lastChangedBy: edition.last_changed_by }, actor);
-  if (early) throw new InputRefused(`edition ${editionId}: ${early}`);
+  refuseUnlessAllowed('approve', edition, actor);
   const releaseAt = releaseAtText !== undefined ? parseReleaseAt(releaseAtText, ctx.now) : defaultReleaseAt(ctx.config.desk.releaseTime, ctx.now);
   const finalDir = join(edition.dir, 'final');
   if (existsSync(finalDir)) throw new InputRefused(`edition ${editionId}: ${finalDir} exists already; approved PDFs are written once`);

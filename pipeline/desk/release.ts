@@ -23,8 +23,8 @@ import { fileSha256 } from '../files.ts';
 import { snapshotPath, verifySnapshot } from '../warehouse/snapshots.ts';
 import { Warehouse } from '../warehouse/warehouse.ts';
 import { bulletinIdOf, renderEmbargoedCopy, type DeskContext } from './editions.ts';
-import { appendLog, currentHold, getEdition, openEdition, releasedEdition, transition, withDesk, type Edition } from './store.ts';
-import { refusal, type Actor } from './workflow.ts';
+import { appendLog, currentHold, getEdition, openEdition, refuseUnlessAllowed, releasedEdition, transition, withDesk, type Edition } from './store.ts';
+import type { Actor } from './workflow.ts';
 
 /** The recipients of a bulletin: every address the configured jobs of its template send to. */
 export function bulletinRecipients(ctx: DeskContext, template: string): string[] {
@@ -125,8 +125,7 @@ export async function releaseEdition(ctx: DeskContext, editionId: string, actor:
     // Released before, perhaps by a run cut short while mailing: mail whoever has not been mailed yet.
     return { edition, recipients: await mailRelease(ctx, edition, actorLabel(actor), options) };
   }
-  const early = refusal('release', { state: edition.state, submittedBy: edition.submitted_by, lastChangedBy: edition.last_changed_by }, actor);
-  if (early) throw new InputRefused(`edition ${editionId}: ${early}`);
+  refuseUnlessAllowed('release', edition, actor);
   if (!edition.release_at || new Date(edition.release_at).getTime() > ctx.now.getTime()) {
     throw new InputRefused(`edition ${editionId}: not before its release time, ${chinaTime(new Date(edition.release_at!))} China time`);
   }

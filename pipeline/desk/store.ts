@@ -164,8 +164,7 @@ export async function transition(
 ): Promise<Edition> {
   return desk.transaction(async () => {
     const edition = await getEdition(desk, editionId);
-    const refused = refusal(event, { state: edition.state, submittedBy: edition.submitted_by, lastChangedBy: edition.last_changed_by }, actor);
-    if (refused) throw new InputRefused(`edition ${editionId}: ${refused}`);
+    refuseUnlessAllowed(event, edition, actor);
     const to = TRANSITIONS[event].to;
     await updateEdition(desk, editionId, { ...options.patch }, to, options.now);
     const after = await getEdition(desk, editionId);
@@ -176,6 +175,12 @@ export async function transition(
     );
     return after;
   });
+}
+
+/** The workflow's refusal (workflow.ts) of `event` on a stored edition, as InputRefused (exit 1); nothing when allowed. */
+export function refuseUnlessAllowed(event: EditionEvent, edition: Edition, actor: Actor | 'system'): void {
+  const refused = refusal(event, { state: edition.state, submittedBy: edition.submitted_by, lastChangedBy: edition.last_changed_by }, actor);
+  if (refused) throw new InputRefused(`edition ${edition.edition_id}: ${refused}`);
 }
 
 /** Sets columns of an edition without a change of state (a refresh of a draft's content); logged by the caller. */
