@@ -144,7 +144,8 @@ export async function releaseEdition(ctx: DeskContext, editionId: string, actor:
     if (edition.corrects) await transition(desk, edition.corrects, 'supersede', 'system', { note: `superseded by ${editionId}`, now: ctx.now });
     return released;
   });
-  return { edition, recipients: await mailRelease(ctx, edition, actorLabel(actor), options) };
+  // The hold and the PDFs were checked above, just before the release was recorded.
+  return { edition, recipients: await mailRelease(ctx, edition, actorLabel(actor), options, files) };
 }
 
 interface FiguresDocument {
@@ -168,9 +169,16 @@ async function recordRelease(ctx: DeskContext, edition: Edition, doc: FiguresDoc
   }
 }
 
-async function mailRelease(ctx: DeskContext, edition: Edition, actor: string, options: { signal?: AbortSignal; retryUncertain?: boolean }): Promise<RecipientResult[]> {
-  await refuseWhileHeld(ctx, `edition ${edition.edition_id} not mailed`);
-  const files = await checkedPdfs(edition);
+/** Mails a released edition; `checked`: its PDFs as releaseEdition has just checked them (with the hold). */
+async function mailRelease(
+  ctx: DeskContext,
+  edition: Edition,
+  actor: string,
+  options: { signal?: AbortSignal; retryUncertain?: boolean },
+  checked?: RenderedLanguage[],
+): Promise<RecipientResult[]> {
+  if (!checked) await refuseWhileHeld(ctx, `edition ${edition.edition_id} not mailed`);
+  const files = checked ?? (await checkedPdfs(edition));
   const annex = await prereleaseAnnex(ctx, edition);
   let recipients = bulletinRecipients(ctx, edition.template);
   let replyTo: Record<string, string> | undefined;
