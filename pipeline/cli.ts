@@ -265,14 +265,25 @@ function buildProgram(): Command {
     .description('add a desk user; the password comes from BULLETIN_DESK_PASSWORD, a prompt, or the first line of stdin')
     .argument('<name>', 'user name: letters, digits, dots, dashes, underscores')
     .requiredOption('--role <role>', 'drafter, approver (may also draft) or admin')
-    .addHelpText('after', '\nExample:\n  bulletin desk user add wang.fang --role approver')
-    .action(async (name: string, options: { role: string }, command: Command) => {
+    .option('--email <address>', "the user's own e-mail address (where a test send goes)")
+    .addHelpText('after', '\nExample:\n  bulletin desk user add wang.fang --role approver --email wang.fang@reunion.example')
+    .action(async (name: string, options: { role: string; email?: string }, command: Command) => {
       const { runUserAdd } = await import('./desk/command.ts');
-      await runUserAdd(warehouseOf(command), name, options.role);
+      await runUserAdd(warehouseOf(command), name, options.role, process.env, options.email);
+    });
+  users
+    .command('email')
+    .description("set or change a desk user's own e-mail address (where a test send goes)")
+    .argument('<name>', 'the desk user')
+    .argument('<address>', 'one bare e-mail address')
+    .addHelpText('after', '\nExample:\n  bulletin desk user email li.na li.na@reunion.example')
+    .action(async (name: string, address: string, _options: unknown, command: Command) => {
+      const { runUserEmail } = await import('./desk/command.ts');
+      runUserEmail(warehouseOf(command), name, address);
     });
   users
     .command('list')
-    .description('list the desk users and their roles')
+    .description('list the desk users, their roles and e-mail addresses')
     .action(async (_options: unknown, command: Command) => {
       const { usersTable } = await import('./desk/command.ts');
       process.stdout.write(usersTable(warehouseOf(command)));
@@ -376,6 +387,15 @@ function buildProgram(): Command {
       const result = await prereleaseEdition(await deskContext(db, (command.optsWithGlobals() as GlobalOptions).config), id, actor, options.to, options.reason);
       process.stdout.write(`${result.outcome}\t${result.recipient}\t${result.messageId}\t${result.code ?? ''}\t${result.response}\n`);
       if (result.outcome !== 'sent' && result.outcome !== 'already sent') throw new InputRefused(`prerelease of ${id} to ${result.recipient}: ${result.outcome}: ${result.response}`);
+    });
+  acting('test-send', "the edition's current PDFs (draft or final) to the acting user's own address only, subject \"[TEST]\"; not a delivery of the edition", 'bulletin edition test-send "reunion-2021/press/2021-11-30#1" --as li.na')
+    .action(async (id: string, options: Record<string, string>, command: Command) => {
+      const [{ actingUser, deskContext }, { testSendEdition }] = await Promise.all([import('./desk/command.ts'), import('./desk/release.ts')]);
+      const db = warehouseOf(command);
+      const actor = await actingUser(db, options.as);
+      const result = await testSendEdition(await deskContext(db, (command.optsWithGlobals() as GlobalOptions).config), id, actor);
+      process.stdout.write(`${result.outcome}\t${result.recipient}\t${result.messageId}\t${result.code ?? ''}\t${result.response}\n`);
+      if (result.outcome !== 'sent') throw new InputRefused(`test send of ${id} to ${result.recipient}: ${result.outcome}: ${result.response}`);
     });
   edition
     .command('release')

@@ -5,7 +5,7 @@ import { chinaTime, currentTime } from '../dates.ts';
 import { UsageError } from '../errors.ts';
 import { displayWidth, padToWidth } from '../text-width.ts';
 import { currentHold, listEditions, readLog, resumeFromHold, setHold, withDesk, type Edition, type LogEntry } from './store.ts';
-import { addUser, authenticate, listUsers } from './users.ts';
+import { addUser, authenticate, checkedUserEmail, listUsers, setUserEmail } from './users.ts';
 import type { Actor } from './workflow.ts';
 import { shownPath, type DeskContext, type EditionView } from './editions.ts';
 
@@ -53,14 +53,22 @@ export async function actingUser(dbPath: string, name: string | undefined, env =
   return authenticate(dbPath, name, await readPassword(`password of ${name}: `, env));
 }
 
-export async function runUserAdd(dbPath: string, name: string, role: string, env = process.env): Promise<void> {
+export async function runUserAdd(dbPath: string, name: string, role: string, env = process.env, email?: string): Promise<void> {
+  // A bad address is refused before the password is asked for.
+  if (email !== undefined) checkedUserEmail(name, email);
   const password = await readPassword(`password for ${name}: `, env);
-  await addUser(dbPath, name, role, password, currentTime(env));
-  process.stderr.write(`desk user ${name} added (${role})\n`);
+  await addUser(dbPath, name, role, password, currentTime(env), email);
+  const noAddress = `; no e-mail address, so no test sends: bulletin desk user email ${name} ADDR`;
+  process.stderr.write(`desk user ${name} added (${role})${email === undefined ? noAddress : ''}\n`);
+}
+
+export function runUserEmail(dbPath: string, name: string, email: string): void {
+  setUserEmail(dbPath, name, email);
+  process.stderr.write(`desk user ${name}: e-mail address set\n`);
 }
 
 export function usersTable(dbPath: string): string {
-  return table(['name', 'role', 'added (China time)'], listUsers(dbPath).map((u) => [u.name, u.role, chinaTime(new Date(u.created_at))]));
+  return table(['name', 'role', 'e-mail', 'added (China time)'], listUsers(dbPath).map((u) => [u.name, u.role, u.email ?? '-', chinaTime(new Date(u.created_at))]));
 }
 
 export async function runHold(dbPath: string, as: string | undefined, reason: string, env = process.env): Promise<void> {

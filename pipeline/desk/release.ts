@@ -24,6 +24,7 @@ import { snapshotPath, verifySnapshot } from '../warehouse/snapshots.ts';
 import { Warehouse } from '../warehouse/warehouse.ts';
 import { bulletinIdOf, renderEmbargoedCopy, type DeskContext } from './editions.ts';
 import { appendLog, currentHold, getEdition, openEdition, refuseUnlessAllowed, releasedEdition, transition, withDesk, type Edition } from './store.ts';
+import { userEmail } from './users.ts';
 import type { Actor } from './workflow.ts';
 
 /** The recipients of a bulletin: every address the configured jobs of its template send to. */
@@ -56,6 +57,8 @@ interface Mailing {
   files: RenderedLanguage[];
   recipients: string[];
   subjectPrefix?: string;
+  /** Put before the body (a test send says what it is first). */
+  textPrefix?: string;
   replyTo?: Record<string, string>;
   extraAttachments?: { filename: string; path: string }[];
   retryUncertain?: boolean;
@@ -72,6 +75,7 @@ async function mail(ctx: DeskContext, mailing: Mailing): Promise<RecipientResult
   const kind = bulletinKind(edition.template);
   const composed = composeMail(kind, bulletinFileStem(edition.operation, edition.template, edition.as_of), mailing.files);
   if (mailing.subjectPrefix) composed.subject = `${mailing.subjectPrefix}${composed.subject}`;
+  if (mailing.textPrefix) composed.text = `${mailing.textPrefix}${composed.text}`;
   for (const extra of mailing.extraAttachments ?? []) {
     const content = readFileSync(extra.path);
     composed.attachments.push({ filename: extra.filename, content, contentType: 'application/pdf', sha256: await fileSha256(extra.path) });
@@ -326,6 +330,48 @@ export async function prereleaseEdition(ctx: DeskContext, editionId: string, act
     action: 'prerelease',
     actor: actor.name,
     note: reason,
+  });
+  return result;
+}
+
+// ---- test send ---------------------------------------------------------------------------------------------------
+
+/**
+ * "Send a test to me" (the desk page's test-send): the edition's current PDFs, draft or final, to the acting user's
+ * own address only, subject "[TEST] " and the real subject. Refused while the desk holds (rule 9), for a user
+ * without an address, for an edition without PDFs and for a withdrawn or superseded one.
+ *
+ * Not a delivery of the edition: it goes through mailFiles (the delivery log records its attempts, temporary
+ * failures are retried, an uncertain one is reported as such) under a key of its own, `<edition>/test/<time>`, so
+ * the release, keyed by the edition id, still mails that person; and each test send is a new message.
+ */
+export async function testSendEdition(ctx: DeskContext, editionId: string, actor: Actor): Promise<RecipientResult> {
+  const email = userEmail(ctx.dbPath, actor.name);
+  if (!email) throw new InputRefused(`desk user ${actor.name} has no e-mail address: bulletin desk user email ${actor.name} ADDR`);
+  // The users file is checked when written, but read again like any recipient: it may have been edited by hand.
+  const [recipient] = expandRecipients([email], {}, `desk user ${actor.name}'s address`);
+  const edition = await withDesk(ctx.dbPath, (desk) => getEdition(desk, editionId));
+  if (edition.state === 'withdrawn' || edition.state === 'superseded') {
+    throw new InputRefused(`edition ${editionId}: no test send: it is ${edition.state}`);
+  }
+  if (LANGUAGES.some((language) => !edition.pdfs[language])) {
+    throw new InputRefused(`edition ${editionId}: no test send: it has no rendered PDFs yet (bulletin edition draft makes them)`);
+  }
+  await refuseWhileHeld(ctx, `edition ${editionId}: no test send`);
+  smtpSettings(process.env);
+  const files = await checkedPdfs(edition);
+  const text =
+    `TEST: a test send of edition ${editionId} (state ${edition.state}) to ${actor.name} alone. It is not a release; nobody else received it.\n` +
+    `测试邮件：版本 ${editionId}（状态 ${edition.state}）仅发给 ${actor.name}，并非正式发布，其他人未收到。\n\n——————\n\n`;
+  const [result] = await mail(ctx, {
+    deliveryId: `${editionId}/test/${ctx.now.toISOString()}`,
+    edition,
+    files,
+    recipients: [recipient],
+    subjectPrefix: '[TEST] ',
+    textPrefix: text,
+    action: 'test-send',
+    actor: actor.name,
   });
   return result;
 }

@@ -1,7 +1,10 @@
-// Desk users (desk.md "Words"): name, role and an scrypt password hash (node:crypto), kept in
+// Desk users (desk.md "Words"): name, role, an scrypt password hash (node:crypto) and, optionally, the user's own
+// e-mail address (where a test send goes), kept in
 // `<db>.desk-users.json` beside the warehouse: outside git, file mode 600, written atomically.
 import { randomBytes, scrypt as scryptCallback, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
+import { shownText } from '../characters.ts';
+import { addressProblem } from '../deliver/address.ts';
 import { InputRefused, UsageError } from '../errors.ts';
 import { writeFileAtomically } from '../files.ts';
 import { ROLES, type Actor, type Role } from './workflow.ts';
@@ -16,6 +19,8 @@ interface StoredUser {
   /** scrypt parameters and output, hex. */
   scrypt: { N: number; r: number; p: number; salt: string; hash: string };
   created_at: string;
+  /** The user's own address: a test send goes there and nowhere else. */
+  email?: string;
 }
 
 // 2^15 rounds, r 8: about 0.1 s a check here, 32 MiB of memory (OWASP's minimum for scrypt is 2^17 with r 8 p 1
@@ -41,20 +46,47 @@ function readUsers(dbPath: string): StoredUser[] {
   }
 }
 
-export async function addUser(dbPath: string, name: string, role: string, password: string, now = new Date()): Promise<void> {
+export async function addUser(dbPath: string, name: string, role: string, password: string, now = new Date(), email?: string): Promise<void> {
   if (!NAME.test(name)) throw new UsageError(`desk user name '${name}' must be 1-64 letters, digits, dots, dashes or underscores`);
   if (!(ROLES as readonly string[]).includes(role)) throw new UsageError(`--role '${role}' is not one of ${ROLES.join(', ')}`);
   if (password.length < 8) throw new UsageError('the password must have at least 8 characters');
+  const address = email === undefined ? undefined : checkedUserEmail(name, email);
   const users = readUsers(dbPath);
   if (users.some((u) => u.name === name)) throw new UsageError(`desk user ${name} exists already`);
   const salt = randomBytes(16);
   const hash = await scrypt(password, salt, PARAMETERS);
-  users.push({ name, role: role as Role, scrypt: { ...PARAMETERS, salt: salt.toString('hex'), hash: hash.toString('hex') }, created_at: now.toISOString() });
-  writeFileAtomically(usersPath(dbPath), JSON.stringify({ users }, null, 2) + '\n', 0o600);
+  users.push({ name, role: role as Role, scrypt: { ...PARAMETERS, salt: salt.toString('hex'), hash: hash.toString('hex') }, created_at: now.toISOString(), ...(address ? { email: address } : {}) });
+  writeUsers(dbPath, users);
 }
 
-export function listUsers(dbPath: string): { name: string; role: Role; created_at: string }[] {
-  return readUsers(dbPath).map(({ name, role, created_at }) => ({ name, role, created_at }));
+/** Sets or changes a user's own e-mail address. */
+export function setUserEmail(dbPath: string, name: string, email: string): void {
+  const address = checkedUserEmail(name, email);
+  const users = readUsers(dbPath);
+  const user = users.find((u) => u.name === name);
+  if (!user) throw new UsageError(`desk user ${name}: no such user (bulletin desk user list shows them)`);
+  user.email = address;
+  writeUsers(dbPath, users);
+}
+
+/** The user's own address; null when they have none (or there is no such user). */
+export function userEmail(dbPath: string, name: string): string | null {
+  return readUsers(dbPath).find((u) => u.name === name)?.email ?? null;
+}
+
+export function listUsers(dbPath: string): { name: string; role: Role; created_at: string; email: string | null }[] {
+  return readUsers(dbPath).map(({ name, role, created_at, email }) => ({ name, role, created_at, email: email ?? null }));
+}
+
+/** One bare address, checked as any recipient's is (deliver/address.ts), trimmed; UsageError naming it otherwise. */
+export function checkedUserEmail(name: string, email: string): string {
+  const problem = addressProblem(email);
+  if (problem) throw new UsageError(`desk user ${name}: '${shownText(email)}' is ${problem}`);
+  return email.trim();
+}
+
+function writeUsers(dbPath: string, users: StoredUser[]): void {
+  writeFileAtomically(usersPath(dbPath), JSON.stringify({ users }, null, 2) + '\n', 0o600);
 }
 
 /** The user, if the password is theirs; the same refusal for an unknown name and a wrong password. */
