@@ -107,7 +107,7 @@ export async function draftEdition(ctx: DeskContext, request: DraftRequest): Pro
 }
 
 /** Renders the open edition again with the draft mark; records a change of content (and sends a submitted one back). */
-async function refreshDraft(ctx: DeskContext, edition: Edition, actor: Actor | 'system'): Promise<Edition> {
+export async function refreshDraft(ctx: DeskContext, edition: Edition, actor: Actor | 'system'): Promise<Edition> {
   const draftDir = join(edition.dir, 'draft');
   const rendered = await renderEdition(ctx, edition, draftDir, { kind: 'draft' });
   const content = contentHash(rendered, edition);

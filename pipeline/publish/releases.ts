@@ -164,14 +164,31 @@ function readReleaseLog<T>(dbPath: string, fn: (log: Warehouse) => Promise<T>): 
   return withLogFile(releasesPath(dbPath), 'publish/releases.sql', fn, { lockWaitMs: 60_000, readOnly: true });
 }
 
-async function fallsSince(reader: Warehouse, released: Figures, now: Figures, releasedSnapshot: string): Promise<Fall[]> {
-  const falls: Fall[] = [];
-  // Snapshot ids end in -load<N>: the records loaded since are those of loads after N.
-  const lastLoad = Number(/-load(\d+)$/.exec(releasedSnapshot)?.[1] ?? 0);
+export interface FallenFigure {
+  figure: keyof Figures;
+  table: TableName;
+  released: number;
+  now: number;
+}
+
+/** The cumulative figures that are below their released value (no records looked up): what the guard stops on. */
+export function fallenFigures(released: Figures, now: Figures): FallenFigure[] {
+  const fallen: FallenFigure[] = [];
   for (const [figure, table] of Object.entries(CUMULATIVE_FIGURES) as [keyof Figures, TableName][]) {
     const before = released[figure] as number;
     const after = now[figure] as number;
     if (typeof before !== 'number' || typeof after !== 'number' || after >= before) continue;
+    fallen.push({ figure, table, released: before, now: after });
+  }
+  return fallen;
+}
+
+/** Each fallen figure with the records of its table loaded since the released snapshot (read on `reader`). */
+export async function fallsSince(reader: Warehouse, released: Figures, now: Figures, releasedSnapshot: string): Promise<Fall[]> {
+  const falls: Fall[] = [];
+  // Snapshot ids end in -load<N>: the records loaded since are those of loads after N.
+  const lastLoad = Number(/-load(\d+)$/.exec(releasedSnapshot)?.[1] ?? 0);
+  for (const { figure, table, released: before, now: after } of fallenFigures(released, now)) {
     const key = quoteIdent(EXPORT_TABLES[table].key);
     const rows = await reader.all<{ id: string; total: number }>(
       `SELECT ${key} AS id, count(*) OVER () AS total FROM (SELECT DISTINCT ${key} FROM history.${quoteIdent(table)} WHERE load_id > $last_load)

@@ -11,9 +11,10 @@
 //     than the 30 s of BULLETIN_PAGE_TIMEOUT_MS).
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { describeCharacter, refusedCharacter, shownText } from '../characters.ts';
-import { displayPath, issueLine, keyPath, readYamlFile } from '../config.ts';
+import { displayPath, issueLine, keyPath, MAX_YAML_ALIASES, readYamlFile } from '../config.ts';
 import { UsageError } from '../errors.ts';
 import type { Language } from '../labels.ts';
 import { repoRoot } from '../paths.ts';
@@ -72,27 +73,60 @@ export function editorialFile(asOf: string, dir = editorialDir()): string {
  */
 export function readEditorial(asOf: string, languages: readonly Language[], dir = editorialDir()): Editorial {
   const file = editorialFile(asOf, dir);
-  const empty: Editorial = { en: [], zh: [] };
-  if (!existsSync(file)) return empty;
+  if (!existsSync(file)) return { en: [], zh: [] };
   const shown = displayPath(file);
-  const raw = readYamlFile(file, shown, 'editorial file', MAX_FILE_BYTES);
+  return editorialFromData(readYamlFile(file, shown, 'editorial file', MAX_FILE_BYTES), shown, languages);
+}
+
+/** A fault of an editorial file's content: where (the key path in the file) and what, for a caller that names it its own way. */
+export class EditorialFault extends UsageError {
+  constructor(
+    message: string,
+    readonly path: readonly PropertyKey[],
+    readonly reason: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * The render's checks of an editorial file's text before it is written (the desk page's notable cases): the same
+ * size limit, YAML and rules as readEditorial, so a file that passes here renders. `shown` names it in messages.
+ */
+export function checkEditorialText(text: string, shown: string, languages: readonly Language[]): Editorial {
+  if (Buffer.byteLength(text) > MAX_FILE_BYTES) throw new UsageError(`${shown}: the editorial file is larger than ${MAX_FILE_BYTES / 1024} KiB`);
+  const document = parseDocument(text);
+  if (document.errors.length > 0) throw new UsageError(`${shown}: not valid YAML: ${document.errors[0].message.split('\n')[0]}`);
+  return editorialFromData(document.toJS({ maxAliasCount: MAX_YAML_ALIASES }), shown, languages);
+}
+
+function editorialFromData(raw: unknown, shown: string, languages: readonly Language[]): Editorial {
   const parsed = fileSchema.safeParse(raw ?? {});
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new UsageError(`${shown}: ${issue.path.length === 0 && issue.code !== 'unrecognized_keys' ? '(top): ' : ''}${issueLine(issue)}`);
+    const unknownKey = issue.code === 'unrecognized_keys';
+    throw new EditorialFault(
+      `${shown}: ${issue.path.length === 0 && !unknownKey ? '(top): ' : ''}${issueLine(issue)}`,
+      [...issue.path, ...(issue.code === 'unrecognized_keys' ? issue.keys.slice(0, 1) : [])],
+      unknownKey ? 'unknown key' : issue.message,
+    );
   }
   parsed.data.notable_cases.forEach((entry, i) => {
     for (const language of languages) {
-      if (entry[language] === undefined) throw new UsageError(`${shown}: ${keyPath(['notable_cases', i, language])}: missing (the bulletin is rendered in ${language})`);
+      if (entry[language] === undefined) {
+        const reason = `missing (the bulletin is rendered in ${language})`;
+        throw new EditorialFault(`${shown}: ${keyPath(['notable_cases', i, language])}: ${reason}`, ['notable_cases', i, language], reason);
+      }
     }
   });
+  const editorial: Editorial = { en: [], zh: [] };
   for (const language of languages) {
-    empty[language] = parsed.data.notable_cases.map((entry) => ({
+    editorial[language] = parsed.data.notable_cases.map((entry) => ({
       title: entry.title?.[language] ?? null,
       text: entry[language]!,
     }));
   }
-  return empty;
+  return editorial;
 }
 
 /** The file of `asOf`'s period that a render reads (absolute), and the files of the folder a render does not read. */
