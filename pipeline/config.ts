@@ -50,6 +50,8 @@ export interface Config {
     prereleaseMaxHours: number;
     /** The mail list a held scheduled run mails the draft to ("ready for review"); one of mail.lists. */
     reviewList: string;
+    /** The desk page logs a user out after this many minutes without a request. */
+    sessionIdleMinutes: number;
   };
   mail: {
     /** Named recipient lists a job's `to` (or `deliver --to`) may name. */
@@ -140,6 +142,7 @@ const deskSchema = z.strictObject(
     release_time: z.string({ error: missingOr('not a time HH:MM') }).regex(/^([01]\d|2[0-3]):[0-5]\d$/, { error: 'not a time HH:MM' }).default('09:30'),
     prerelease_max_hours: positive('not a number').default(24),
     review_list: z.string({ error: missingOr('not a list name') }).default('desk'),
+    session_idle_minutes: positive('not a number').default(30),
   },
   { error: missingOr('not a mapping') },
 );
@@ -174,7 +177,7 @@ const configSchema = z
     ),
     jobs: z.array(jobSchema, { error: missingOr('not a list') }).default([]),
     inbox: inboxSchema.default({ dir: 'data/inbox', settle_seconds: 60 }),
-    desk: deskSchema.default({ release_time: '09:30', prerelease_max_hours: 24, review_list: 'desk' }),
+    desk: deskSchema.default({ release_time: '09:30', prerelease_max_hours: 24, review_list: 'desk', session_idle_minutes: 30 }),
     mail: mailSchema.default({ lists: {}, attempts: 5, retry_delay_seconds: 30, max_retry_delay_seconds: 900 }),
   }, { error: 'not a mapping of operations, trends, publication, jobs, inbox, desk and mail' })
   .superRefine((raw, ctx) => {
@@ -277,7 +280,7 @@ export function parseConfig(raw: unknown, file: string): Config {
       approval: job.approval ?? 'required',
     })),
     inbox: { dir: inbox.dir, settleSeconds: inbox.settle_seconds },
-    desk: { releaseTime: desk.release_time, prereleaseMaxHours: desk.prerelease_max_hours, reviewList: desk.review_list },
+    desk: { releaseTime: desk.release_time, prereleaseMaxHours: desk.prerelease_max_hours, reviewList: desk.review_list, sessionIdleMinutes: desk.session_idle_minutes },
     mail: { lists: mail.lists, attempts: mail.attempts, retryDelaySeconds: mail.retry_delay_seconds, maxRetryDelaySeconds: mail.max_retry_delay_seconds },
   };
 }

@@ -60,7 +60,7 @@ describe('parseConfig', () => {
     ]);
     expect(config.mail).toEqual({ lists: { press: ['a@reunion.example', 'extra@reunion.example'] }, attempts: 3, retryDelaySeconds: 30, maxRetryDelaySeconds: 900 });
     expect(config.inbox).toEqual({ dir: 'data/inbox', settleSeconds: 60 });
-    expect(config.desk).toEqual({ releaseTime: '09:30', prereleaseMaxHours: 24, reviewList: 'desk' });
+    expect(config.desk).toEqual({ releaseTime: '09:30', prereleaseMaxHours: 24, reviewList: 'desk', sessionIdleMinutes: 30 });
   });
 
   it('checks the desk settings and a job\'s approval', () => {

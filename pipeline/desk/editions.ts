@@ -11,7 +11,7 @@
 //   prerelease, correct, reject, withdraw, and the scheduler's held runs
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { join, relative, resolve, sep } from 'node:path';
 import { parseDocument } from 'yaml';
 import { type Config } from '../config.ts';
 import { chinaDate, chinaTime } from '../dates.ts';
@@ -172,7 +172,8 @@ export function contentHash(rendered: RenderResult, edition: Pick<Edition, 'kind
     hash.update(`figures ${file.language}\n${JSON.stringify(withoutVolatile(JSON.parse(readFileSync(file.figures, 'utf8'))))}\n`);
   }
   hash.update(`editorial ${rendered.editorialFile ? sha256(readFileSync(rendered.editorialFile)) : 'none'}\n`);
-  for (const file of filesUnder(join(repoRoot, 'templates'))) hash.update(`template ${relative(repoRoot, file)} ${sha256(readFileSync(file))}\n`);
+  // templates/desk/ is the desk page's own, not the bulletin's: it decides nothing a reader sees.
+  for (const file of filesUnder(join(repoRoot, 'templates')).filter((f) => !f.startsWith(join(repoRoot, 'templates', 'desk') + sep))) hash.update(`template ${relative(repoRoot, file)} ${sha256(readFileSync(file))}\n`);
   hash.update(`kind ${edition.kind}\nnote_en ${edition.note_en ?? ''}\nnote_zh ${edition.note_zh ?? ''}\n`);
   return hash.digest('hex');
 }

@@ -2,6 +2,7 @@
 // copies, corrections to the people who got the corrected edition, the draft notice to the desk list and test
 // sends. Every mail goes through deliver's mailFiles (each recipient once, every attempt in the delivery log) and
 // is refused while a hold is in force; every one is appended to the desk log.
+import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expandRecipients } from '../config.ts';
@@ -342,7 +343,7 @@ export async function prereleaseEdition(ctx: DeskContext, editionId: string, act
  * without an address, for an edition without PDFs and for a withdrawn or superseded one.
  *
  * Not a delivery of the edition: it goes through mailFiles (the delivery log records its attempts, temporary
- * failures are retried, an uncertain one is reported as such) under a key of its own, `<edition>/test/<time>`, so
+ * failures are retried, an uncertain one is reported as such) under a key of its own, `<edition>/test/<time>/<random>`, so
  * the release, keyed by the edition id, still mails that person; and each test send is a new message.
  */
 export async function testSendEdition(ctx: DeskContext, editionId: string, actor: Actor): Promise<RecipientResult> {
@@ -364,7 +365,8 @@ export async function testSendEdition(ctx: DeskContext, editionId: string, actor
     `TEST: a test send of edition ${editionId} (state ${edition.state}) to ${actor.name} alone. It is not a release; nobody else received it.\n` +
     `测试邮件：版本 ${editionId}（状态 ${edition.state}）仅发给 ${actor.name}，并非正式发布，其他人未收到。\n\n——————\n\n`;
   const [result] = await mail(ctx, {
-    deliveryId: `${editionId}/test/${ctx.now.toISOString()}`,
+    // The real clock and a random tail: each click sends one test, also under a fixed BULLETIN_NOW.
+    deliveryId: `${editionId}/test/${new Date().toISOString()}/${randomUUID().slice(0, 8)}`,
     edition,
     files,
     recipients: [recipient],

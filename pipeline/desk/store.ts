@@ -2,10 +2,11 @@
 // one piece of work and closed again (warehouse/logs.ts), so the scheduler, the command line and the desk page
 // share it and only wait for each other a moment. Every change is one transaction: the edition's row and its log
 // entry are written together or not at all. The log is only ever appended to.
+import { existsSync } from 'node:fs';
 import { InputRefused, UsageError } from '../errors.ts';
 import { withLogFile } from '../warehouse/logs.ts';
 import type { Warehouse } from '../warehouse/warehouse.ts';
-import { TRANSITIONS, refusal, type Actor, type EditionEvent, type EditionState } from './workflow.ts';
+import { TRANSITIONS, refusal, type Actor, type EditionEvent, type EditionPeople, type EditionState } from './workflow.ts';
 
 export function deskPath(dbPath: string): string {
   return `${dbPath}.desk.duckdb`;
@@ -62,6 +63,15 @@ export interface LogEntry {
 /** Runs `fn` on the desk file (created with its schema when missing). */
 export function withDesk<T>(dbPath: string, fn: (desk: Warehouse) => Promise<T>): Promise<T> {
   return withLogFile(deskPath(dbPath), 'desk/schema.sql', fn);
+}
+
+/**
+ * Runs `fn` on the desk file opened read-only (no schema statement: a page view costs one open), or as withDesk
+ * when the file does not exist yet. For readers only: a write through it fails.
+ */
+export function readDesk<T>(dbPath: string, fn: (desk: Warehouse) => Promise<T>): Promise<T> {
+  if (!existsSync(deskPath(dbPath))) return withDesk(dbPath, fn);
+  return withLogFile(deskPath(dbPath), 'desk/schema.sql', fn, { readOnly: true });
 }
 
 const EDITION_COLUMNS = `edition_id, bulletin, operation, template, CAST(as_of AS VARCHAR) AS as_of, number, state, kind, corrects,
@@ -179,8 +189,13 @@ export async function transition(
 
 /** The workflow's refusal (workflow.ts) of `event` on a stored edition, as InputRefused (exit 1); nothing when allowed. */
 export function refuseUnlessAllowed(event: EditionEvent, edition: Edition, actor: Actor | 'system'): void {
-  const refused = refusal(event, { state: edition.state, submittedBy: edition.submitted_by, lastChangedBy: edition.last_changed_by }, actor);
+  const refused = refusal(event, peopleOf(edition), actor);
   if (refused) throw new InputRefused(`edition ${edition.edition_id}: ${refused}`);
+}
+
+/** What the four-eyes rule reads of a stored edition. */
+export function peopleOf(edition: Edition): EditionPeople {
+  return { state: edition.state, submittedBy: edition.submitted_by, lastChangedBy: edition.last_changed_by };
 }
 
 /** Sets columns of an edition without a change of state (a refresh of a draft's content); logged by the caller. */
@@ -256,4 +271,14 @@ export async function resumeFromHold(desk: Warehouse, actor: Actor, now: Date): 
 
 export function actorName(actor: Actor | 'system'): string {
   return actor === 'system' ? 'system' : actor.name;
+}
+
+/** The newest log entry of each edition (who last acted, what, when), for the editions list. */
+export async function lastActions(desk: Warehouse): Promise<Map<string, { actor: string; action: string; at: string }>> {
+  const rows = await desk.all<{ edition_id: string; actor: string; action: string; at: string }>(
+    `SELECT edition_id, arg_max(actor, seq) AS actor, arg_max(action, seq) AS action,
+            strftime(max(logged_at) AT TIME ZONE 'UTC', '%Y-%m-%dT%H:%M:%SZ') AS at
+       FROM desk_log WHERE edition_id IS NOT NULL GROUP BY edition_id`,
+  );
+  return new Map(rows.map((r) => [r.edition_id, { actor: r.actor, action: r.action, at: r.at }]));
 }
