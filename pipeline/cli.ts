@@ -306,6 +306,26 @@ function buildProgram(): Command {
       const { runResume } = await import('./desk/command.ts');
       await runResume(warehouseOf(command), options.as);
     });
+  desk
+    .command('serve')
+    .description('the press desk web page (desk.md): editions, sign-off, release, for the press office in a browser; until SIGTERM')
+    .option('--listen <host:port>', 'address to listen on; anything but loopback must be said here', '127.0.0.1:8080')
+    .addHelpText('after', '\nExamples:\n  bulletin --db data/demo/warehouse.duckdb desk serve\n  bulletin desk serve --listen 10.0.0.5:8080   # the intranet address of this machine')
+    .action(async (options: { listen: string }, command: Command) => {
+      const [{ startDeskServer, isLoopbackHost, parseListen }, { configPath, loadConfig }] = await Promise.all([import('./desk/web/server.ts'), import('./config.ts')]);
+      const globals = command.optsWithGlobals() as GlobalOptions;
+      const config = loadConfig(configPath(globals.config));
+      const log = (line: string) => process.stderr.write(`${line}\n`);
+      const server = await startDeskServer({ dbPath: warehouseOf(command), configPath: globals.config, config, listen: options.listen, env: process.env, log });
+      log(`desk page on ${server.url} (warehouse ${warehouseOf(command)})`);
+      if (!isLoopbackHost(parseListen(options.listen).host)) log(`note: listening beyond this machine (${options.listen}): anyone who reaches it can try to log in`);
+      await new Promise<void>((resolve) => {
+        const stop = () => void server.close().then(resolve);
+        process.once('SIGTERM', stop);
+        process.once('SIGINT', stop);
+      });
+      log('desk page stopped');
+    });
 
   const edition = program.command('edition').description('editions of bulletins: draft, sign-off, release (desk.md)');
   edition
