@@ -248,7 +248,7 @@ export function deskApp(options: DeskAppOptions): Hono<Env> {
     const [lang, kind] = c.req.param('file').split('.') as [Language, 'pdf' | 'html'];
     const pdf = edition?.pdfs[lang];
     const path = pdf && (kind === 'pdf' ? pdf.path : pdf.path.replace(/\.pdf$/, '.html'));
-    if (!edition || !path || !existsSync(path)) return c.html(page(c, 'missing', { title: '404' }), 404);
+    if (!edition || !path || !existsSync(path)) return c.html(await page(c, 'missing', { title: '404' }), 404);
     if (kind === 'html') {
       // The bulletin's own HTML, framed beside the other language: styles and inline SVG only, nothing runs.
       c.header(OWN_POLICY, "default-src 'none'; style-src 'unsafe-inline'; img-src data:; font-src data:; frame-ancestors 'self'; sandbox");
@@ -271,7 +271,7 @@ export function deskApp(options: DeskAppOptions): Hono<Env> {
       const edition = await findEditionIn(desk, id);
       return edition ? { edition, history: await readLog(desk, id), hold: await currentHold(desk), all: await listEditions(desk, { bulletin: edition.bulletin }) } : null;
     });
-    if (!found) return c.html(page(c, 'missing', { title: '404' }), 404);
+    if (!found) return c.html(await page(c, 'missing', { title: '404' }), 404);
     const { edition, history, hold, all } = found;
     const desk = await core();
     const ctx = deskContext();
@@ -360,10 +360,10 @@ export function deskApp(options: DeskAppOptions): Hono<Env> {
   app.post(`${EDITION}/:action`, async (c) => {
     const action = ACTIONS[c.req.param('action')];
     const edition = await findEdition(options.dbPath, editionIdOf(c));
-    if (!action || !edition) return c.html(page(c, 'missing', { title: '404' }), 404);
+    if (!action || !edition) return c.html(await page(c, 'missing', { title: '404' }), 404);
     const actor = c.get('viewer').actor;
     const refused = action.event ? refusal(action.event, peopleOf(edition), actor) : null;
-    if (refused) return c.html(page(c, 'refused', { title: '403', message: `edition ${edition.edition_id}: ${refused}`, back: editionHref(edition) }), 403);
+    if (refused) return c.html(await page(c, 'refused', { title: '403', message: `edition ${edition.edition_id}: ${refused}`, back: editionHref(edition) }), 403);
     const form = Object.fromEntries(Object.entries(await c.req.parseBody()).map(([k, v]) => [k, typeof v === 'string' ? v : '']));
     let goTo: Edition | undefined;
     const response = await act(c, editionHref(edition), async () => {
@@ -374,7 +374,7 @@ export function deskApp(options: DeskAppOptions): Hono<Env> {
     return goTo ? c.redirect(editionHref(goTo), 303) : response;
   });
 
-  app.notFound((c) => c.html(page(c, 'missing', { title: '404' }), 404));
+  app.notFound(async (c) => c.html(await page(c, 'missing', { title: '404' }), 404));
   app.onError((error, c) => {
     // hono/csrf's refusal of another origin: its own 403, not an internal error.
     if (error instanceof HTTPException) return error.getResponse();
@@ -399,11 +399,12 @@ export function deskApp(options: DeskAppOptions): Hono<Env> {
   }
 
   /** A page in the layout: the viewer, the hold (on every page, rule 9), the language switch, the flash. */
-  function page(c: Context<Env>, name: string, data: Record<string, unknown>): string {
+  async function page(c: Context<Env>, name: string, data: Record<string, unknown>): Promise<string> {
     const viewer = c.get('viewer');
     const flash = viewer?.session.flash ?? null;
     if (viewer) viewer.session.flash = null;
-    return pageHtml(name, c.get('lang'), { ...data, viewer: viewer?.actor, flash, path: c.req.path });
+    const hold = 'hold' in data || !viewer ? data.hold : holdView(await readDesk(options.dbPath, (desk) => currentHold(desk)));
+    return pageHtml(name, c.get('lang'), { ...data, hold, viewer: viewer?.actor, flash, path: c.req.path });
   }
 
   return app;
