@@ -36,6 +36,15 @@ export function label(table: Record<string, string>, code: string): string {
   return table[code] ?? code;
 }
 
+/**
+ * A figure's name for people (templates/labels.yaml), `{since}` filled from the bound parameters the figure was
+ * computed with (the parameter whose name ends in "since"); the id itself when the table has no name for it.
+ */
+export function figureName(language: Language, id: string, parameters: Record<string, unknown> = {}): string {
+  const since = Object.entries(parameters).find(([key]) => key.endsWith('since'))?.[1];
+  return label(labelsFor(language).figure, id).replace('{since}', String(since ?? ''));
+}
+
 function provinceNames(language: Language): Record<string, string> {
   const [header, ...lines] = readFileSync(provincesCsv, 'utf8').trim().split(/\r?\n/);
   const columns = header.split(',');

@@ -2,6 +2,7 @@
 // a table for people reading a terminal.
 import type { Operation } from '../config.ts';
 import { isLastDayOfYear, yearOf } from '../dates.ts';
+import { figureName, label, labelsFor } from '../labels.ts';
 import { FIGURE_IDS, type FigureId, type FigureProvenance, type Figures, type FiguresResult } from './figures.ts';
 
 export interface MetricsJson {
@@ -35,23 +36,39 @@ export function metricsTable(result: FiguresResult, operation: Operation | undef
     `snapshot ${result.snapshot}` + (partial ? `; ${partial} counts to ${as_of} only` : ''),
     '',
   ];
+  // For people: figure names and the words of the codes (province names, buckets, methods), as the English
+  // bulletin prints them; the JSON keeps ids and codes.
   const rows: [string, string, string][] = [];
   for (const id of FIGURE_IDS) {
     const value = result.figures[id];
+    const name = figureName('en', id, result.provenance[id]?.parameters);
     if (value !== null && typeof value === 'object') {
       const entries = flatten(value);
-      if (entries.length === 0) rows.push([id, '', '(none)']);
-      entries.forEach(([label, v], i) => rows.push([i === 0 ? id : '', label, shown(id, v)]));
+      if (entries.length === 0) rows.push([name, '', '(none)']);
+      entries.forEach(([key, v], i) => rows.push([i === 0 ? name : '', keyWords(id, key), shown(id, v)]));
     } else {
-      rows.push([id, '', shown(id, value)]);
+      rows.push([name, '', shown(id, value)]);
     }
   }
-  const idWidth = Math.max(...rows.map((r) => r[0].length));
+  const nameWidth = Math.max(...rows.map((r) => r[0].length));
   const labelWidth = Math.max(...rows.map((r) => r[1].length));
   const valueWidth = Math.max(...rows.map((r) => r[2].length));
-  for (const [id, label, value] of rows) lines.push(`${id.padEnd(idWidth)}  ${label.padEnd(labelWidth)}  ${value.padStart(valueWidth)}`.trimEnd());
+  for (const [name, key, value] of rows) lines.push(`${name.padEnd(nameWidth)}  ${key.padEnd(labelWidth)}  ${value.padStart(valueWidth)}`.trimEnd());
   if (withProvenance) lines.push('', ...provenanceLines(result));
   return lines.join('\n') + '\n';
+}
+
+/** The words of a split's key: a province's name with its code, a bucket or method as printed, a category and year. */
+function keyWords(id: FigureId, key: string): string {
+  const labels = labelsFor('en');
+  if (id === 'recovered_by_province') return `${label(labels.province, key)} (${key})`;
+  if (id === 'recovered_by_years_missing') return label(labels.years_missing, key);
+  if (id === 'recovered_by_method') return label(labels.recovery_method, key);
+  if (id === 'detection_rate_by_year') {
+    const [category, ...rest] = key.split(' ');
+    return [label(labels.category, category), ...rest].join(' ');
+  }
+  return key;
 }
 
 /** [label, value] pairs of a split or of a split of splits ("trafficking 2012"). */

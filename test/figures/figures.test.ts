@@ -365,16 +365,21 @@ describe('bulletin metrics on hand-made rows', () => {
     expect(readers.at(-1)).toMatchObject({ reader: 'metrics', snapshot: latest });
   }, 30_000);
 
-  it('without --json prints an aligned table of the same figures', async () => {
+  it('without --json prints an aligned table of the same figures, named for people', async () => {
     const r = await runCli(['metrics', '--as-of', '2021-06-30', '--db', db, '--config', configFile]);
     expect(r.code, explain(r)).toBe(0);
     expect(r.stdout).toContain('Test 2021');
-    expect(r.stdout).toMatch(/^recovered +9$/m);
-    expect(r.stdout).toMatch(/^recovered_by_years_missing +0-10 +2$/m);
-    expect(r.stdout).toMatch(/^ +60\+ +1$/m);
-    expect(r.stdout).toMatch(/^alert_recovery_rate +42\.9%$/m);
-    expect(r.stdout).toMatch(/^ +buying 2019 +-$/m);
-    const valueColumns = new Set(r.stdout.split('\n').filter((l) => /^\S+ .*\d$/.test(l)).map((l) => l.length));
+    // Figure names, bucket words and province names as the English bulletin prints them (the JSON keeps ids).
+    expect(r.stdout).toMatch(/^children recovered +9$/m);
+    expect(r.stdout).toMatch(/^children recovered by years missing +under 10 years +2$/m);
+    expect(r.stdout).toMatch(/^ +60 years or more +1$/m);
+    expect(r.stdout).toMatch(/ Beijing \(11\) +\d+$/m);
+    expect(r.stdout).toMatch(/^alert recovery rate +42\.9%$/m);
+    expect(r.stdout).toMatch(/^ +buying a trafficked child 2019 +-$/m);
+    expect(r.stdout).toMatch(/^accumulated cases solved +\d+$/m);
+    expect(r.stdout).toMatch(/^cases solved since 2020-06-01 +\d+$/m);
+    expect(r.stdout).not.toMatch(/^recovered_by/m);
+    const valueColumns = new Set(r.stdout.split('\n').filter((l) => /^\S.* \d+%?$/.test(l) && !l.startsWith('figures as of')).map((l) => l.length));
     expect(valueColumns.size, 'values right-aligned in one column').toBe(1);
   }, 30_000);
 });

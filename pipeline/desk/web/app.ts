@@ -19,7 +19,7 @@ import type { Config } from '../../config.ts';
 import { releasesPath } from '../../publish/releases.ts';
 import { chinaTime, currentTime, isIsoDate } from '../../dates.ts';
 import { InputRefused, UsageError } from '../../errors.ts';
-import { labelsFor, type Language } from '../../labels.ts';
+import { figureName, type Language } from '../../labels.ts';
 import { currentHold, getEdition, lastActions, listEditions, peopleOf, readDesk, readLog, resumeFromHold, setHold, withDesk, type Edition, type LogEntry } from '../store.ts';
 import { authenticate, listUsers } from '../users.ts';
 import { refusal, type Actor, type EditionEvent } from '../workflow.ts';
@@ -314,7 +314,7 @@ export function deskApp(options: DeskAppOptions): Hono<Env> {
         suppressed: suppressed.flatMap((w) => w.message.replace(/^small counts suppressed: /, '').split(', ')),
         figures: figures.map((f) => ({
           ...f,
-          name: figureName(f.figure, f.provenance.parameters, lang, t),
+          name: figureName(lang, f.figure, f.provenance.parameters),
           shown: f.value !== null ? f.printed.join(' / ') : `${f.rows ?? 0} ${t.edition.rows}`,
           parameters: Object.entries(f.provenance.parameters).map(([k, v]) => `${k}=${String(v)}`).join(', '),
           ...comparedAs(f.printed.some((p) => p.endsWith('%')) ? 'percent' : 'count', f.released, f.change),
@@ -525,13 +525,6 @@ function deliveryRow(h: LogEntry, t: PageLabels) {
     messageId: String(d.message_id ?? ''),
     answer: [d.code, d.response].filter((x) => x !== null && x !== undefined && x !== '').join(' '),
   };
-}
-
-/** The figure's name as the bulletins' tables print it (templates/labels.yaml), its date filled in. */
-function figureName(id: string, parameters: Record<string, unknown>, lang: Language, t: PageLabels): string {
-  const name = labelsFor(lang).figure[id] ?? t.figure[id] ?? id;
-  const since = Object.entries(parameters).find(([key]) => key.endsWith('since'))?.[1];
-  return name.replace('{since}', String(since ?? ''));
 }
 
 /** The last released value and the change as the bulletin prints the figure: a rate in per cent, its change in points. */

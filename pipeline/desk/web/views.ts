@@ -41,7 +41,6 @@ export function pageLabels(lang: Language) {
     template: Record<string, string>;
     action: Record<string, string>;
     language: Record<string, string>;
-    figure: Record<string, string>;
     flash: Record<'submitted' | 'approved' | 'rejected' | 'withdrawn' | 'prereleased' | 'corrected' | 'test_sent' | 'saved' | 'unchanged' | 'refreshed' | 'held' | 'resumed' | 'drafted', string>;
     error: Record<string, string>;
   };
