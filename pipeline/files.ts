@@ -57,22 +57,11 @@ export class AtomicFileWriter {
     try {
       fsyncSync(this.descriptor);
       closeSync(this.descriptor);
-      if (replace) renameSync(this.partial, this.path);
-      else {
-        try {
-          // A hard link fails if the name exists: no window in which a file created meanwhile is replaced.
-          linkSync(this.partial, this.path);
-          unlinkSync(this.partial);
-        } catch (error) {
-          const code = (error as NodeJS.ErrnoException).code;
-          if (code === 'EEXIST' || existsSync(this.path)) throw error;
-          renameSync(this.partial, this.path); // a file system without hard links
-        }
-      }
     } catch (error) {
       rmSync(this.partial, { force: true });
       throw error;
     }
+    commitPartialFile(this.partial, this.path, replace);
   }
 
   abort(): void {
@@ -82,6 +71,37 @@ export class AtomicFileWriter {
       // already closed by a failed commit
     }
     rmSync(this.partial, { force: true });
+  }
+}
+
+/**
+ * Makes `partial`, a whole file another writer has closed (DuckDB, a workbook writer), visible at `path`: on disk
+ * first, then linked (or, with `replace`, renamed) into place; the partial is removed either way. Without
+ * `replace`, a file that appeared at `path` meanwhile is kept (EEXIST).
+ */
+export function commitPartialFile(partial: string, path: string, replace: boolean): void {
+  try {
+    const descriptor = openSync(partial, 'r');
+    try {
+      fsyncSync(descriptor);
+    } finally {
+      closeSync(descriptor);
+    }
+    if (replace) renameSync(partial, path);
+    else {
+      try {
+        // A hard link fails if the name exists: no window in which a file created meanwhile is replaced.
+        linkSync(partial, path);
+        unlinkSync(partial);
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code === 'EEXIST' || existsSync(path)) throw error;
+        renameSync(partial, path); // a file system without hard links
+      }
+    }
+  } catch (error) {
+    rmSync(partial, { force: true });
+    throw error;
   }
 }
 

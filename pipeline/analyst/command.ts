@@ -1,14 +1,16 @@
 // `bulletin sql`, `bulletin queries`, `bulletin schema`: analysts' SQL on the newest published snapshot, in a
-// sandboxed read-only session (pipeline/warehouse/sandbox.ts), written out in the format they work with
-// (formats.ts). Writing a file is this command's job, never SQL's. The SQL comes from the argument, --file,
+// sandboxed read-only session (pipeline/warehouse/sandbox.ts), written out in the format they work with. Writing
+// a file is this command's job, never the analyst's SQL's: Parquet and CSV files by DuckDB's own writer (the
+// session may write that one file and no other), Arrow from that Parquet (arrow.ts), Excel by exceljs (xlsx.ts),
+// table, CSV and JSON on standard output as the rows come (formats.ts). The SQL comes from the argument, --file,
 // --query (a saved query with bound parameters), standard input, or the interactive shell (shell.ts).
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { InputRefused, UsageError, exitCodeOf, oneLine } from '../errors.ts';
-import { AtomicFileWriter } from '../files.ts';
+import { AtomicFileWriter, commitPartialFile } from '../files.ts';
 // Only types of the sandbox and the formats here: the command that watches the engine loads neither DuckDB nor the
-// Arrow and Parquet writers (the engine imports them when it runs the query).
+// Arrow, Parquet and Excel writers (the engine imports them when it runs the query).
 import type { SandboxOptions } from '../warehouse/sandbox.ts';
-import { FORMATS, formatOfFile, rssCapOf, type Format } from './limits.ts';
+import { BINARY_FORMATS, FORMATS, formatOfFile, rssCapOf, type Format } from './limits.ts';
 import { bindSavedParams, savedQueries, savedQuery } from './saved.ts';
 import { checkedOutTarget } from './target.ts';
 
@@ -43,12 +45,21 @@ export function sandboxOptions(options: { timeout?: string; memoryLimit?: string
   return { timeoutMs: Math.round(seconds * 1000), memoryLimit };
 }
 
+/**
+ * The format of the result: --format, else the one --out's extension names, else table. No format writes another:
+ * an extension that names a different format than --format, or that names none without --format, is an error.
+ */
 export function checkedFormat(format: string | undefined, out: string | undefined): Format {
+  const implied = out === undefined ? null : formatOfFile(out);
   if (format !== undefined) {
     if (!(FORMATS as readonly string[]).includes(format)) throw new UsageError(`--format '${format}' is not one of ${FORMATS.join(', ')}`);
+    if (implied !== null && implied !== format) throw new UsageError(`--out ${out} names a ${implied} file, but --format is ${format}: give the file the extension of its format`);
     return format as Format;
   }
-  return (out && formatOfFile(out)) || 'table';
+  if (out !== undefined && implied === null) {
+    throw new UsageError(`--out ${out}: the extension names no format (.csv .json .parquet .arrow .xlsx); give one, or --format`);
+  }
+  return implied ?? 'table';
 }
 
 /**
@@ -66,7 +77,7 @@ export async function runSql(options: SqlCommandOptions): Promise<void> {
   const interactive = Boolean(options.interactive) || (sources === 0 && process.stdin.isTTY === true);
   if (options.force && !options.out) throw new UsageError('--force goes with --out FILE');
   const out = options.out && !interactive ? checkedOutTarget(options.out, options.dbPath, Boolean(options.force)) : undefined;
-  if (!interactive && !out && (format === 'arrow' || format === 'parquet') && process.stdout.isTTY) {
+  if (!interactive && !out && BINARY_FORMATS.includes(format) && process.stdout.isTTY) {
     throw new UsageError(`--format ${format} is binary: give --out FILE, or redirect standard output`);
   }
   const { superviseEngine } = await import('./engine.ts');
@@ -87,6 +98,16 @@ export interface EngineTask {
   outPath?: string;
   /** The temporary name of --out, chosen by the supervisor so it can remove it if it has to end the engine. */
   partial?: string;
+  /**
+   * A file the engine may write on the way (the Parquet an Arrow file is made from; a binary result bound for
+   * standard output), chosen and removed by the supervisor like `partial`.
+   */
+  scratch?: string;
+}
+
+/** Whether a task writes a file on the way: Arrow is made from Parquet; Parquet and Excel for a pipe go via a file. */
+export function needsScratch(format: Format, toFile: boolean): boolean {
+  return format === 'arrow' || (!toFile && (format === 'parquet' || format === 'xlsx'));
 }
 
 /** In the engine process: the command itself. Returns the exit status; errors are printed here, on one line. */
@@ -97,13 +118,11 @@ export async function runTask(task: EngineTask, watch: Pick<SandboxOptions, 'onS
     await runShell({ dbPath: task.options.dbPath, limits, format: task.format });
     return 0;
   }
-  let file: AtomicFileWriter | undefined;
   try {
     if (task.deadline !== null) limits.deadline = task.deadline;
-    await runOneShot(task, limits, (target) => (file = new AtomicFileWriter(target, task.partial)));
+    await runOneShot(task, limits);
     return 0;
   } catch (error) {
-    file?.abort();
     if (error instanceof OutputClosed) return 0;
     process.stderr.write(`bulletin: ${oneLine(error)}\n`);
     return exitCodeOf(error);
@@ -113,10 +132,10 @@ export async function runTask(task: EngineTask, watch: Pick<SandboxOptions, 'onS
 /** Standard output was closed by its reader: the query stops, nothing more is said. */
 class OutputClosed extends InputRefused {}
 
-async function runOneShot(task: EngineTask, limits: SandboxOptions, openFile: (target: string) => AtomicFileWriter): Promise<void> {
-  const { options, format } = task;
+async function runOneShot(task: EngineTask, limits: SandboxOptions): Promise<void> {
+  const { options, format, outPath, partial, scratch } = task;
   let sql: string;
-  let params: Record<string, string | number> | undefined;
+  let params: Record<string, string | number> = {};
   if (options.query !== undefined) {
     const saved = savedQuery(options.query);
     sql = saved.sql;
@@ -129,36 +148,57 @@ async function runOneShot(task: EngineTask, limits: SandboxOptions, openFile: (t
     sql = readFileSync(0, 'utf8');
   }
   if (sql.trim() === '') throw new UsageError('no SQL given');
-  const [{ AnalystSession }, { formatResult, streamingWriter }] = await Promise.all([import('../warehouse/sandbox.ts'), import('./formats.ts')]);
-  const session = await AnalystSession.open(options.dbPath, limits);
-  try {
-    const file = task.outPath ? openFile(task.outPath) : undefined;
-    // A reader that stopped reading (`| head`) ends the query quietly, as for any command in a pipe.
-    let closed = false;
-    process.stdout.on('error', () => (closed = true));
-    const write = (bytes: Uint8Array) => {
-      if (file) return file.write(bytes);
-      if (closed) throw new OutputClosed('standard output was closed');
+  // The one file DuckDB itself may write: the result for Parquet and CSV files, the Parquet an Arrow file is made of.
+  const duckdbWrites = format === 'arrow' || format === 'parquet' || (format === 'csv' && outPath !== undefined);
+  const duckdbFile = !duckdbWrites ? undefined : format !== 'arrow' && outPath !== undefined ? partial : scratch;
+  const { AnalystSession } = await import('../warehouse/sandbox.ts');
+  const session = await AnalystSession.open(options.dbPath, { ...limits, writableFile: duckdbFile });
+  // A reader that stopped reading (`| head`) ends the query quietly, as for any command in a pipe.
+  let closed = false;
+  process.stdout.on('error', () => (closed = true));
+  const toStdout = (bytes: Uint8Array) => {
+    if (closed) throw new OutputClosed('standard output was closed');
+    try {
       process.stdout.write(bytes);
-    };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EPIPE') throw new OutputClosed('standard output was closed');
+      throw error;
+    }
+  };
+  let file: AtomicFileWriter | undefined;
+  try {
     let rows: number;
     let seconds: number;
-    if (format === 'arrow' || format === 'parquet') {
-      // Their writers need the whole table: gathered, held to the memory limit (and the process to its RSS cap).
-      const result = await session.query(sql, params);
-      write(formatResult(result, format));
-      ({ seconds } = result);
-      rows = result.rows.length;
+    if (duckdbWrites) {
+      ({ rows, seconds } = await session.copy(sql, params, { path: duckdbFile!, format: format === 'csv' ? 'csv' : 'parquet', bom: options.bom }));
+      if (format === 'arrow') {
+        const { writeArrowFromParquet } = await import('./arrow.ts');
+        if (outPath) file = new AtomicFileWriter(outPath, partial);
+        const target = file;
+        await writeArrowFromParquet(scratch!, target ? (bytes) => target.write(bytes) : toStdout);
+      } else if (!outPath) copyFileTo(scratch!, toStdout);
+    } else if (format === 'xlsx') {
+      const { xlsxWriter } = await import('./xlsx.ts');
+      const workbook = xlsxWriter(outPath ? partial! : scratch!);
+      ({ rows, seconds } = await session.stream(sql, params, workbook));
+      workbook.end(seconds);
+      await workbook.finished();
+      if (!outPath) copyFileTo(scratch!, toStdout);
     } else {
       // Written as it comes: CSV and JSON chunk by chunk, the table keeping only the rows it shows.
-      const width = !file && process.stdout.isTTY ? process.stdout.columns : undefined;
-      const writer = streamingWriter(format, { bom: options.bom, width }, write);
-      ({ rows, seconds } = await session.stream(sql, params ?? {}, writer));
+      const { streamingWriter } = await import('./formats.ts');
+      if (outPath) file = new AtomicFileWriter(outPath, partial);
+      const target = file;
+      const width = !target && process.stdout.isTTY ? process.stdout.columns : undefined;
+      const writer = streamingWriter(format as 'table' | 'csv' | 'json', { bom: options.bom, width }, target ? (bytes) => target.write(bytes) : toStdout);
+      ({ rows, seconds } = await session.stream(sql, params, writer));
       writer.end(seconds);
     }
-    if (file) {
+    if (outPath) {
       try {
-        file.commit(Boolean(options.force));
+        if (file) file.commit(Boolean(options.force));
+        else commitPartialFile(partial!, outPath, Boolean(options.force));
+        file = undefined;
       } catch (error) {
         const exists = (error as NodeJS.ErrnoException).code === 'EEXIST';
         throw new UsageError(`${options.out}: cannot write: ${exists ? 'a file appeared there meanwhile (give --force to replace it)' : oneLine(error)}`);
@@ -166,7 +206,19 @@ async function runOneShot(task: EngineTask, limits: SandboxOptions, openFile: (t
       process.stderr.write(`${rows} row${rows === 1 ? '' : 's'} in ${seconds.toFixed(2)} s from snapshot ${session.snapshotId}: ${options.out} (${format})\n`);
     }
   } finally {
+    file?.abort();
     session.close();
+  }
+}
+
+/** The bytes of `path` through `write`, 1 MiB at a time (a Parquet or Excel file bound for standard output). */
+function copyFileTo(path: string, write: (bytes: Uint8Array) => void): void {
+  const descriptor = openSync(path, 'r');
+  try {
+    const buffer = Buffer.allocUnsafe(1 << 20);
+    for (let read = readSync(descriptor, buffer); read > 0; read = readSync(descriptor, buffer)) write(buffer.subarray(0, read));
+  } finally {
+    closeSync(descriptor);
   }
 }
 

@@ -10,13 +10,14 @@
 // The engine's stdin and stdout are the command's (results stream straight out); its stderr goes through the
 // supervisor, so an engine that dies abnormally (a native abort) still ends in one line.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { oneLine } from '../errors.ts';
 import { repoRoot } from '../paths.ts';
 import { partialPathOf } from '../files.ts';
 import { STOP_GRACE_MS, memoryLimitMessage, rssCapOf, timeLimitMessage } from './limits.ts';
-import { runTask, type EngineTask } from './command.ts';
+import { needsScratch, runTask, type EngineTask } from './command.ts';
 
 /** Extra time the supervisor gives an engine past the grace, in case its own timers cannot run (a blocked loop). */
 const BACKSTOP_MS = 1000;
@@ -29,7 +30,12 @@ type EngineMessage = { type: 'stuck'; line: string } | { type: 'query'; deadline
 /** Runs `task` in an engine process and exits with its status (or 1 with one line when it had to be ended). */
 export async function superviseEngine(task: EngineTask): Promise<never> {
   if (task.outPath) task.partial = partialPathOf(task.outPath);
-  const child = spawn(process.execPath, [join(repoRoot, 'bin', 'run.js'), join(repoRoot, 'pipeline', 'analyst', 'engine.ts')], {
+  // A file on the way: beside --out (a big one need not fit in /tmp), else in a folder of this user's alone.
+  const scratchFolder = !task.interactive && !task.outPath && needsScratch(task.format, false) ? mkdtempSync(join(tmpdir(), 'bulletin-sql-')) : undefined;
+  if (!task.interactive && needsScratch(task.format, task.outPath !== undefined)) task.scratch = scratchFolder ? join(scratchFolder, 'result') : `${task.partial}.parquet`;
+  // The engine is this module: as the command runs it (compiled, dist/), plain JavaScript; from the sources, via tsx.
+  const engine = import.meta.filename.endsWith('.ts') ? [join(repoRoot, 'bin', 'run.js'), import.meta.filename] : [import.meta.filename];
+  const child = spawn(process.execPath, engine, {
     stdio: ['inherit', 'inherit', 'pipe', 'ipc'],
     env: { ...process.env, BULLETIN_SQL_ENGINE: '1' },
   });
@@ -76,6 +82,8 @@ export async function superviseEngine(task: EngineTask): Promise<never> {
   const [code, signal] = await exited(child);
   clearInterval(sampler);
   if (task.partial) rmSync(task.partial, { force: true });
+  if (task.scratch) rmSync(task.scratch, { force: true });
+  if (scratchFolder) rmSync(scratchFolder, { recursive: true, force: true });
   if (verdict !== null) {
     process.stderr.write(`bulletin: ${verdict}\n`);
     process.exit(1);

@@ -3,8 +3,11 @@
 // formats by name and file extension, and the time and memory limits with their one-line messages.
 import { extname } from 'node:path';
 
-export const FORMATS = ['table', 'csv', 'json', 'arrow', 'parquet'] as const;
+export const FORMATS = ['table', 'csv', 'json', 'arrow', 'parquet', 'xlsx'] as const;
 export type Format = (typeof FORMATS)[number];
+
+/** Formats that are files for a program, never text for a terminal. */
+export const BINARY_FORMATS: readonly Format[] = ['arrow', 'parquet', 'xlsx'];
 
 const FORMAT_OF_EXTENSION: Record<string, Format> = {
   '.csv': 'csv',
@@ -13,9 +16,10 @@ const FORMAT_OF_EXTENSION: Record<string, Format> = {
   '.feather': 'arrow',
   '.ipc': 'arrow',
   '.parquet': 'parquet',
+  '.xlsx': 'xlsx',
 };
 
-/** The format a file name implies (.csv .json .arrow/.feather/.ipc .parquet), for `--out x.parquet` without --format. */
+/** The format a file name implies (.csv .json .arrow/.feather/.ipc .parquet .xlsx), for `--out x.parquet` without --format. */
 export function formatOfFile(file: string): Format | null {
   return FORMAT_OF_EXTENSION[extname(file).toLowerCase()] ?? null;
 }

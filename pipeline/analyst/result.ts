@@ -1,11 +1,20 @@
 // A query result as the analyst commands see it: columns with their DuckDB type, and rows of plain values in one
-// agreed representation, so every output format (table, csv, json, arrow, parquet) reads the same thing whatever
-// the driver gives. Produced by pipeline/warehouse/sandbox.ts, consumed by pipeline/analyst/formats.ts.
+// agreed representation, so every text format (table, csv, json) and the Excel workbook read the same thing
+// whatever the driver gives. Produced by pipeline/warehouse/sandbox.ts, consumed by pipeline/analyst/formats.ts and
+// xlsx.ts. (Parquet, CSV files and Arrow are written by DuckDB itself and never pass through here.)
 
-/** The DuckDB type of a column, as DuckDB spells it ('INTEGER', 'DECIMAL(18,3)', 'TIMESTAMP WITH TIME ZONE', 'VARCHAR[]'). */
+/** What a column's values are, as far as writing them goes: DuckDB's own type object, mapped (never its text parsed). */
+export type ValueType =
+  | { kind: 'boolean' | 'integer' | 'float' | 'double' | 'decimal' | 'date' | 'time' | 'timestamp' | 'timestamptz' | 'blob' | 'text' }
+  | { kind: 'list'; child: ValueType }
+  | { kind: 'struct'; fields: { name: string; type: ValueType }[] }
+  | { kind: 'map'; key: ValueType; value: ValueType };
+
+/** A column: its name, its DuckDB type as DuckDB spells it ('DECIMAL(18,3)', 'VARCHAR[]'), and what its values are. */
 export interface ResultColumn {
   name: string;
   type: string;
+  valueType: ValueType;
 }
 
 /**
@@ -18,7 +27,8 @@ export interface ResultColumn {
  *   DATE                                   string 'YYYY-MM-DD' (a year beyond 9999 or before 1 as DuckDB prints it)
  *   TIME                                   string 'HH:MM:SS[.ffffff]'
  *   TIMESTAMP (and _S, _MS, _NS)           string 'YYYY-MM-DD HH:MM:SS[.ffffff]' (no zone: wall-clock time)
- *   TIMESTAMP WITH TIME ZONE               string ISO 8601 in UTC with 'Z': 'YYYY-MM-DDTHH:MM:SS[.ffffff]Z'
+ *   TIMESTAMP WITH TIME ZONE               string in China time as DuckDB prints it in the session's time zone:
+ *                                          'YYYY-MM-DD HH:MM:SS[.ffffff]+08'
  *   INTERVAL, UUID, ENUM, VARCHAR, BIT, anything else textual   string
  *   BLOB                                   Uint8Array
  *   LIST / ARRAY                           array of values of the child type (same rules)

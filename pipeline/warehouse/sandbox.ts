@@ -10,6 +10,9 @@
 //              that changes state
 //   3. run:    bind $params by name -> stream chunks under the time limit (and, in the CLI's engine process, the
 //              process's RSS cap) -> normalize each value -> hand each chunk to the caller's sink
+//   or copy:   the checked statement, and nothing else of the analyst's, inside DuckDB's own writer:
+//              COPY (FROM (<statement>)) TO $path (FORMAT parquet|csv), the path bound, and the one file DuckDB may
+//              write named in allowed_paths before external access is switched off and the configuration locked
 //
 // A stop the engine does not answer (DuckDB's statement splitting and parsing never look at the interrupt) is
 // reported through onStuck after STOP_GRACE_MS: only ending the process ends it (analyst/engine.ts).
@@ -30,13 +33,18 @@ import {
   DuckDBTimestampSecondsValue,
   DuckDBTimestampTZValue,
   DuckDBTimestampValue,
+  DuckDBTypeId,
   DuckDBTimeNSValue,
   DuckDBTimeTZValue,
   DuckDBTimeValue,
   DuckDBUnionValue,
   DuckDBUUIDValue,
   DuckDBVariantValue,
+  LIST,
   StatementType,
+  VARCHAR,
+  listValue,
+  type DuckDBType,
   type DuckDBConnection,
   type DuckDBPreparedStatement,
   type DuckDBValue,
@@ -45,7 +53,7 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { basename } from 'node:path';
 import { InputRefused, UsageError } from '../errors.ts';
-import type { QueryResult, ResultColumn, ResultValue } from '../analyst/result.ts';
+import type { QueryResult, ResultColumn, ResultValue, ValueType } from '../analyst/result.ts';
 import { STOP_GRACE_MS, byteSize, memoryLimitMessage, timeLimitMessage } from '../analyst/limits.ts';
 import { latestSnapshotPath, recordReader } from './snapshots.ts';
 
@@ -66,6 +74,11 @@ export interface SandboxOptions {
   /** Told when a query starts (with the Date.now() at which it must have stopped) and when it has ended. */
   onQueryStart?: (deadline: number) => void;
   onQueryEnd?: () => void;
+  /**
+   * The one file DuckDB may write (and read), for copy(): named in allowed_paths before external access is
+   * switched off. A file, not its folder: the folder may hold a key file or the warehouse.
+   */
+  writableFile?: string;
 }
 
 export { RSS_ALLOWANCE_BYTES, STOP_GRACE_MS, memoryLimitMessage, rssCapOf, timeLimitMessage } from '../analyst/limits.ts';
@@ -76,11 +89,11 @@ export interface ResultSink {
   rows(rows: ResultValue[][]): void;
 }
 
-/** Exit 2: the SQL is not a read, or reaches outside the warehouse (a file, an extension, a setting). */
-export class RefusedStatement extends UsageError {}
+/** Exit 1 (cli.md): the SQL is not a read, or reaches outside the warehouse (a file, an extension, a setting). */
+export class RefusedStatement extends InputRefused {}
 
-/** Exit 2: DuckDB could not run the query (syntax, unknown column, bad cast…), on one line. */
-export class QueryFailed extends UsageError {}
+/** Exit 1 (cli.md): DuckDB could not run the query (syntax, unknown column, bad cast…), on one line. */
+export class QueryFailed extends InputRefused {}
 
 /** Exit 1: the query ran past the time limit and was cancelled. */
 export class QueryTimeout extends InputRefused {}
@@ -93,6 +106,21 @@ export class QueryOutOfMemory extends InputRefused {}
 
 type Param = string | number | boolean | null;
 type StopReason = 'timeout' | 'user' | 'memory';
+
+/** What copy() writes: DuckDB's Parquet, or its CSV (RFC 4180, CRLF, a header; a UTF-8 byte-order mark on request). */
+export interface CopyTarget {
+  path: string;
+  format: 'parquet' | 'csv';
+  bom?: boolean;
+}
+
+/** The parameter copy() binds the file name to; a statement of the analyst's may not use the name. */
+const PATH_PARAM = 'bulletin_copy_path';
+
+/** China Standard Time, the session's time zone: UTC+8 all year, as the bulletin counts days (queries/figures/macros.sql). */
+const SESSION_TIME_ZONE = 'Etc/GMT-8';
+const SESSION_OFFSET_MICROS = 8n * 3_600_000_000n;
+const SESSION_OFFSET_TEXT = '+08';
 
 /**
  * Table functions known to only read (checked in the bound plan; anything else is refused): table scans, series,
@@ -179,8 +207,12 @@ export class AnalystSession {
     }
     const connection = await instance.connect();
     try {
+      // The one file copy() may write, bound (a list cannot be given at creation); then no other file, URL or
+      // database outside the snapshot: read_csv, glob, COPY, ATTACH, EXPORT all refused by DuckDB.
+      if (options.writableFile !== undefined) await connection.run('SET allowed_paths = $paths', { paths: listValue([options.writableFile]) }, { paths: LIST(VARCHAR) });
+      await connection.run('SET enable_external_access = false');
       // China Standard Time, as every reader of the warehouse; the ICU setting cannot be given at creation.
-      await connection.run(`SET TimeZone = 'Etc/GMT-8'`);
+      await connection.run(`SET TimeZone = '${SESSION_TIME_ZONE}'`);
       // From here on no statement can change a setting, not even one the gate let through by mistake.
       await connection.run('SET lock_configuration = true');
       const reader = await connection.runAndReadAll(`SELECT value FROM bulletin_meta WHERE key = 'snapshot_id'`);
@@ -219,6 +251,14 @@ export class AnalystSession {
   /** Runs one read, handing its rows to `sink` chunk by chunk as DuckDB produces them; nothing is kept here. */
   stream(sql: string, params: Record<string, Param>, sink: ResultSink): Promise<{ rows: number; seconds: number }> {
     return this.exclusive(() => this.runQuery(sql, params, sink));
+  }
+
+  /**
+   * Runs one read with DuckDB's own writer into `target.path`, the session's writableFile: streamed by DuckDB, no
+   * row passes through JavaScript. Under the same gate, time limit and memory watch as stream().
+   */
+  copy(sql: string, params: Record<string, Param>, target: CopyTarget): Promise<{ rows: number; seconds: number }> {
+    return this.exclusive(() => this.runCopy(sql, params, target));
   }
 
   /** Cancels the running query, which rejects with QueryCancelled ('query cancelled'); no-op when none runs. */
@@ -275,6 +315,73 @@ export class AnalystSession {
 
   private async runQuery(sql: string, params: Record<string, Param>, sink: ResultSink): Promise<{ rows: number; seconds: number }> {
     const started = performance.now();
+    return this.watched(async (check) => {
+      const prepared = await this.gate(sql, params, check);
+      try {
+        check();
+        bindParams(prepared, params);
+        const result = await prepared.stream();
+        check();
+        sink.columns(result.columnNames().map((name, i) => ({ name, type: result.columnType(i).toString(), valueType: valueTypeOf(result.columnType(i)) })));
+        let count = 0;
+        for (;;) {
+          const chunk = await result.fetchChunk();
+          check();
+          if (!chunk || chunk.rowCount === 0) break;
+          const rows = chunk.getRows().map((row) => row.map(normalizeValue));
+          check();
+          sink.rows(rows);
+          count += rows.length;
+          check();
+        }
+        return { rows: count, seconds: (performance.now() - started) / 1000 };
+      } finally {
+        prepared.destroySync();
+      }
+    });
+  }
+
+  private async runCopy(sql: string, params: Record<string, Param>, target: CopyTarget): Promise<{ rows: number; seconds: number }> {
+    const started = performance.now();
+    // DuckDB may write no other file than the one named when the session was opened.
+    if (target.path !== this.options.writableFile) throw new UsageError(`${target.path}: this SQL session was not opened to write that file`);
+    return this.watched(async (check) => {
+      const checked = await this.gate(sql, params, check);
+      let type: StatementType;
+      try {
+        type = checked.statementType;
+        for (let index = 1; index <= checked.parameterCount; index++) {
+          if (checked.parameterName(index) === PATH_PARAM) throw new RefusedStatement(`refused: $${PATH_PARAM} is the name of the output file's parameter; call yours something else`);
+        }
+      } finally {
+        checked.destroySync();
+      }
+      if (type !== StatementType.SELECT) throw new RefusedStatement('refused: EXPLAIN output is shown, not written to a file: run it without --out, in the table format');
+      const statement = await this.sameStatementWithoutEnd(sql);
+      check();
+      // DESCRIBE, SHOW and SUMMARIZE are reads DuckDB takes only as a FROM item inside another statement.
+      const copy = `COPY (FROM (\n${statement}\n)) TO $${PATH_PARAM} (${copyOptions(target)})`;
+      const extracted = await this.connection.extractStatements(copy);
+      if (extracted.count !== 1) throw new RefusedStatement('refused: the statement could not be written to a file as one statement');
+      const prepared = await extracted.prepare(0);
+      try {
+        if (prepared.statementType !== StatementType.COPY) throw new RefusedStatement('refused: the statement could not be written to a file as one statement');
+        bindParams(prepared, { ...params, [PATH_PARAM]: target.path });
+        check();
+        const result = await prepared.runAndReadAll();
+        check();
+        return { rows: Number(result.getRows()[0]?.[0] ?? 0), seconds: (performance.now() - started) / 1000 };
+      } finally {
+        prepared.destroySync();
+      }
+    });
+  }
+
+  /**
+   * Runs `work` under the time limit (cancelling through the connection's interrupt) and, in the engine process,
+   * the RSS cap; `check` throws once the work has been stopped. DuckDB's own errors come out as one line.
+   */
+  private async watched<T>(work: (check: () => void) => Promise<T>): Promise<T> {
     const { timeoutMs, deadline, rssCap, onStuck } = this.options;
     const stopAt = Math.min(Date.now() + timeoutMs, deadline ?? Number.POSITIVE_INFINITY);
     let stopped: StopReason | null = null;
@@ -302,27 +409,9 @@ export class AnalystSession {
       }
       if (stopped) throw this.stopError(stopped);
     };
-    let prepared: DuckDBPreparedStatement | undefined;
-    let count = 0;
     try {
       check();
-      prepared = await this.gate(sql, params, check);
-      check();
-      bindParams(prepared, params);
-      const result = await prepared.stream();
-      check();
-      sink.columns(result.columnNames().map((name, i) => ({ name, type: result.columnType(i).toString() })));
-      for (;;) {
-        const chunk = await result.fetchChunk();
-        check();
-        if (!chunk || chunk.rowCount === 0) break;
-        const rows = chunk.getRows().map((row) => row.map(normalizeValue));
-        check();
-        sink.rows(rows);
-        count += rows.length;
-        check();
-      }
-      return { rows: count, seconds: (performance.now() - started) / 1000 };
+      return await work(check);
     } catch (error) {
       if (stopped) throw this.stopError(stopped);
       throw this.failure(error);
@@ -331,9 +420,21 @@ export class AnalystSession {
       clearTimeout(stuck);
       clearInterval(sampler);
       this.stopRunning = null;
-      prepared?.destroySync();
       this.options.onQueryEnd?.();
     }
+  }
+
+  /**
+   * The statement of `sql` without what may follow it (a ';', comments, spaces), to be put inside COPY; refused
+   * unless DuckDB parses the cut text to the very tree it parses `sql` to, so a cut in the wrong place cannot
+   * change what runs.
+   */
+  private async sameStatementWithoutEnd(sql: string): Promise<string> {
+    const statement = sql.slice(0, statementEnd(sql));
+    const whole = await this.serializedText(sql);
+    const cut = await this.serializedText(statement);
+    if (whole === null || whole !== cut) throw new RefusedStatement('refused: the statement could not be written to a file as one statement');
+    return statement;
   }
 
   /** The one statement of `sql`, prepared, if it is a read; refused before it runs otherwise. */
@@ -488,6 +589,17 @@ export class AnalystSession {
     }
   }
 
+  /** DuckDB's parse tree of `sql` as its JSON text (json_serialize_sql), or null when it has none. */
+  private async serializedText(sql: string): Promise<string | null> {
+    try {
+      const reader = await this.connection.runAndReadAll('SELECT json_serialize_sql($sql::VARCHAR)', { sql });
+      const text = reader.getRows()[0]?.[0];
+      return typeof text === 'string' && !/^\{"error":true/.test(text) ? text : null;
+    } catch {
+      return null;
+    }
+  }
+
   private async statementTypeOf(sql: string): Promise<StatementType | null> {
     try {
       const extracted = await this.connection.extractStatements(sql);
@@ -528,8 +640,8 @@ export class AnalystSession {
 }
 
 /**
- * The instance settings, applied at creation (lock_configuration follows once the time zone is set). The order
- * matters: DuckDB refuses to change temp_directory once enable_external_access is off.
+ * The instance settings, applied at creation. External access goes off right after (open: allowed_paths, a list,
+ * cannot be given at creation and must come first), then the time zone and lock_configuration.
  */
 function sandboxSettings(options: SandboxOptions): Record<string, string> {
   return {
@@ -541,8 +653,6 @@ function sandboxSettings(options: SandboxOptions): Record<string, string> {
     memory_limit: options.memoryLimit,
     // A few threads: the console shares the machine with loads and jobs, and each thread needs memory of its own.
     threads: String(options.threads ?? Math.min(4, availableParallelism())),
-    // No file, URL or database outside the snapshot: read_csv, glob, COPY, ATTACH, EXPORT all refused by DuckDB.
-    enable_external_access: 'false',
     autoinstall_known_extensions: 'false',
     autoload_known_extensions: 'false',
     allow_community_extensions: 'false',
@@ -641,7 +751,6 @@ function bindParams(prepared: DuckDBPreparedStatement, params: Record<string, Pa
 const POSITIVE_INFINITY_MICROS = 9223372036854775807n;
 const NEGATIVE_INFINITY_MICROS = -9223372036854775807n;
 const INFINITY_DAYS = 2 ** 31 - 1;
-const MICROS_PER_DAY = 86_400_000_000n;
 
 /** One DuckDB value in the representation of analyst/result.ts. */
 export function normalizeValue(value: DuckDBValue): ResultValue {
@@ -652,7 +761,7 @@ export function normalizeValue(value: DuckDBValue): ResultValue {
     if (value.days === -INFINITY_DAYS) return '-infinity';
     return value.toString();
   }
-  if (value instanceof DuckDBTimestampTZValue) return isoUtc(value.micros);
+  if (value instanceof DuckDBTimestampTZValue) return sessionTimeText(value.micros);
   if (value instanceof DuckDBTimestampValue) return value.toString();
   if (value instanceof DuckDBTimestampSecondsValue || value instanceof DuckDBTimestampMillisecondsValue || value instanceof DuckDBTimestampNanosecondsValue) return value.toString();
   if (value instanceof DuckDBTimeValue || value instanceof DuckDBTimeNSValue || value instanceof DuckDBTimeTZValue) return value.toString();
@@ -668,37 +777,63 @@ export function normalizeValue(value: DuckDBValue): ResultValue {
   return String(value);
 }
 
-/** An instant as ISO 8601 in UTC; years outside 0000-9999 in the expanded form (+/-YYYYYY) as JS Date prints them. */
-function isoUtc(micros: bigint): string {
+/** An instant as DuckDB prints a TIMESTAMPTZ in the session's time zone (UTC+8): '2021-11-30 02:22:05+08'. */
+function sessionTimeText(micros: bigint): string {
   if (micros === POSITIVE_INFINITY_MICROS) return 'infinity';
   if (micros === NEGATIVE_INFINITY_MICROS) return '-infinity';
-  let days = micros / MICROS_PER_DAY;
-  let inDay = micros % MICROS_PER_DAY;
-  if (inDay < 0n) {
-    days -= 1n;
-    inDay += MICROS_PER_DAY;
+  // The wall-clock time in China, printed as DuckDB prints a TIMESTAMP (BC years and all), then the offset.
+  return new DuckDBTimestampValue(micros + SESSION_OFFSET_MICROS).toString() + SESSION_OFFSET_TEXT;
+}
+
+/** What a column's values are, from DuckDB's type object (its text is never parsed). */
+export function valueTypeOf(type: DuckDBType): ValueType {
+  switch (type.typeId) {
+    case DuckDBTypeId.BOOLEAN:
+      return { kind: 'boolean' };
+    case DuckDBTypeId.TINYINT:
+    case DuckDBTypeId.SMALLINT:
+    case DuckDBTypeId.INTEGER:
+    case DuckDBTypeId.BIGINT:
+    case DuckDBTypeId.UTINYINT:
+    case DuckDBTypeId.USMALLINT:
+    case DuckDBTypeId.UINTEGER:
+    case DuckDBTypeId.UBIGINT:
+    case DuckDBTypeId.HUGEINT:
+    case DuckDBTypeId.UHUGEINT:
+    case DuckDBTypeId.BIGNUM:
+      return { kind: 'integer' };
+    case DuckDBTypeId.FLOAT:
+      return { kind: 'float' };
+    case DuckDBTypeId.DOUBLE:
+      return { kind: 'double' };
+    case DuckDBTypeId.DECIMAL:
+      return { kind: 'decimal' };
+    case DuckDBTypeId.DATE:
+      return { kind: 'date' };
+    case DuckDBTypeId.TIME:
+    case DuckDBTypeId.TIME_NS:
+      return { kind: 'time' };
+    case DuckDBTypeId.TIMESTAMP:
+    case DuckDBTypeId.TIMESTAMP_S:
+    case DuckDBTypeId.TIMESTAMP_MS:
+    case DuckDBTypeId.TIMESTAMP_NS:
+      return { kind: 'timestamp' };
+    case DuckDBTypeId.TIMESTAMP_TZ:
+      return { kind: 'timestamptz' };
+    case DuckDBTypeId.BLOB:
+    case DuckDBTypeId.GEOMETRY:
+      return { kind: 'blob' };
+    case DuckDBTypeId.LIST:
+    case DuckDBTypeId.ARRAY:
+      return { kind: 'list', child: valueTypeOf(type.valueType) };
+    case DuckDBTypeId.STRUCT:
+      return { kind: 'struct', fields: type.entryNames.map((name, i) => ({ name, type: valueTypeOf(type.entryTypes[i]) })) };
+    case DuckDBTypeId.MAP:
+      return { kind: 'map', key: valueTypeOf(type.keyType), value: valueTypeOf(type.valueType) };
+    default:
+      // VARCHAR, ENUM, UUID, INTERVAL, BIT, TIME WITH TIME ZONE, UNION, VARIANT…: written as their text or value.
+      return { kind: 'text' };
   }
-  const { year, month, day } = civilFromDays(Number(days));
-  const yearText = year >= 0 && year <= 9999 ? String(year).padStart(4, '0') : `${year < 0 ? '-' : '+'}${String(Math.abs(year)).padStart(6, '0')}`;
-  const time = new DuckDBTimeValue(inDay).toString();
-  return `${yearText}-${pad2(month)}-${pad2(day)}T${time}Z`;
-}
-
-/** Proleptic Gregorian date of a day count from 1970-01-01, astronomical years (1 BC is 0): H. Hinnant's algorithm. */
-function civilFromDays(daysSinceEpoch: number): { year: number; month: number; day: number } {
-  const z = daysSinceEpoch + 719468;
-  const era = Math.floor(z / 146097);
-  const dayOfEra = z - era * 146097;
-  const yearOfEra = Math.floor((dayOfEra - Math.floor(dayOfEra / 1460) + Math.floor(dayOfEra / 36524) - Math.floor(dayOfEra / 146096)) / 365);
-  const dayOfYear = dayOfEra - (365 * yearOfEra + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100));
-  const shiftedMonth = Math.floor((5 * dayOfYear + 2) / 153);
-  const day = dayOfYear - Math.floor((153 * shiftedMonth + 2) / 5) + 1;
-  const month = shiftedMonth < 10 ? shiftedMonth + 3 : shiftedMonth - 9;
-  return { year: yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day };
-}
-
-function pad2(n: number): string {
-  return String(n).padStart(2, '0');
 }
 
 /** A rough size of a value on the JS heap, to hold a result to the memory limit. */
@@ -711,6 +846,71 @@ function estimatedBytes(value: ResultValue): number {
 }
 
 // ---- statement text ---------------------------------------------------------------------------------------
+
+/** DuckDB's COPY options of a target: all ours, none of the analyst's. */
+function copyOptions(target: CopyTarget): string {
+  // The file is fresh (a .partial name): no temporary file beside it, which DuckDB could not write anyway.
+  if (target.format === 'parquet') return 'FORMAT parquet, USE_TMP_FILE false';
+  // RFC 4180 as the streamed CSV: a header, CRLF; a byte-order mark (for Excel) goes before the header.
+  const bom = target.bom ? `, PREFIX '\ufeff', SUFFIX ''` : '';
+  return `FORMAT csv, HEADER true, NEW_LINE '\\r\\n', USE_TMP_FILE false${bom}`;
+}
+
+/**
+ * Where the statement of `sql` ends: past its last character that is not a space, a comment or a ';' (strings,
+ * quoted names, dollar-quoted texts and nested block comments skipped as DuckDB reads them). Only a cut that
+ * DuckDB parses to the same tree is ever used (sameStatementWithoutEnd).
+ */
+export function statementEnd(sql: string): number {
+  let end = 0;
+  let i = 0;
+  while (i < sql.length) {
+    const c = sql[i];
+    if (/\s/.test(c) || c === ';') i++;
+    else if (sql.startsWith('--', i)) {
+      const next = sql.indexOf('\n', i);
+      i = next === -1 ? sql.length : next + 1;
+    } else if (sql.startsWith('/*', i)) {
+      let depth = 0;
+      while (i < sql.length) {
+        if (sql.startsWith('/*', i)) (depth++, (i += 2));
+        else if (sql.startsWith('*/', i)) {
+          i += 2;
+          if (--depth === 0) break;
+        } else i++;
+      }
+    } else {
+      i = tokenEnd(sql, i);
+      end = i;
+    }
+  }
+  return end;
+}
+
+/** The end of the token at `i` (a quoted text or name whole, else one character). */
+function tokenEnd(sql: string, i: number): number {
+  const c = sql[i];
+  if (c === "'" || c === '"') {
+    // E'…' strings take backslash escapes; every quoted text doubles its quote.
+    const escapes = c === "'" && i > 0 && /[eE]/.test(sql[i - 1]) && (i < 2 || !/[\w$]/.test(sql[i - 2]));
+    let j = i + 1;
+    while (j < sql.length) {
+      if (escapes && sql[j] === '\\') j += 2;
+      else if (sql[j] === c && sql[j + 1] === c) j += 2;
+      else if (sql[j] === c) return j + 1;
+      else j++;
+    }
+    return sql.length;
+  }
+  if (c === '$') {
+    const tag = /^\$(?:[A-Za-z_\u0080-\uffff][\w\u0080-\uffff]*)?\$/.exec(sql.slice(i, i + 256));
+    if (tag && !(i > 0 && /[\w$]/.test(sql[i - 1]))) {
+      const close = sql.indexOf(tag[0], i + tag[0].length);
+      return close === -1 ? sql.length : close + tag[0].length;
+    }
+  }
+  return i + 1;
+}
 
 function labelOf(type: StatementType): string {
   return STATEMENT_LABELS[type] ?? StatementType[type] ?? `statement type ${type}`;

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { InputRefused, UsageError } from '../../pipeline/errors.ts';
+import { InputRefused } from '../../pipeline/errors.ts';
 import type { ResultValue } from '../../pipeline/analyst/result.ts';
 import { latestSnapshotId, snapshotsDir } from '../../pipeline/warehouse/snapshots.ts';
 import { AnalystSession, QueryCancelled, QueryFailed, QueryOutOfMemory, QueryTimeout, RefusedStatement } from '../../pipeline/warehouse/sandbox.ts';
@@ -95,7 +95,7 @@ describe('the analysts\' SQL sandbox', () => {
 
     const notARead = (keyword: string) => new RegExp(`^refused: ${keyword.replace(/[/()]/g, '\\$&')} is not a read; only reads run here`);
     const outsideWarehouse = /^refused: SQL may not reach outside the warehouse \(Cannot access (file|directory) "[^"]+"\); a result file is written by the command/;
-    const attempts: [sql: string, kind: typeof UsageError, message: RegExp][] = [
+    const attempts: [sql: string, kind: typeof InputRefused, message: RegExp][] = [
       // Refused by the gate: DuckDB's own statement type is not a read.
       ['INSERT INTO load_log SELECT * FROM load_log', RefusedStatement, notARead('INSERT')],
       [`UPDATE persons SET province = '11'`, RefusedStatement, notARead('UPDATE')],
@@ -168,7 +168,7 @@ describe('the analysts\' SQL sandbox', () => {
       [`SELECT * FROM read_csv('https://example.com/x.csv')`, RefusedStatement, outsideWarehouse],
       [`SELECT * FROM query('SELECT * FROM read_text(''/etc/hostname'')')`, RefusedStatement, outsideWarehouse],
       // The secret manager cannot start without its folder; after the CREATE SECRET above DuckDB says so differently.
-      ['SELECT * FROM duckdb_secrets()', UsageError, /^refused: SQL may not reach outside the warehouse \(Cannot access directory|Secret Storage with name 'memory' already registered/],
+      ['SELECT * FROM duckdb_secrets()', InputRefused, /^refused: SQL may not reach outside the warehouse \(Cannot access directory|Secret Storage with name 'memory' already registered/],
       ['SELECT * FROM duckdb_extensions()', RefusedStatement, outsideWarehouse],
       // Not valid SQL, or not there, in this DuckDB: a one-line error all the same.
       [`SUMMARIZE read_csv('/etc/passwd')`, QueryFailed, /^Parser Error: syntax error at or near "\("$/],
@@ -186,7 +186,8 @@ describe('the analysts\' SQL sandbox', () => {
       for (const [sql, kind, message] of attempts) {
         const error = await rejection(session.query(sql));
         expect(error, sql).toBeInstanceOf(kind);
-        expect(error, sql).toBeInstanceOf(UsageError);
+        // A refused or failing statement exits 1 (cli.md).
+        expect(error, sql).toBeInstanceOf(InputRefused);
         expect(error.message, sql).toMatch(message);
         expect(error.message, sql).not.toMatch(/\n/);
       }
@@ -272,7 +273,7 @@ describe('the analysts\' SQL sandbox', () => {
       let refused = 0;
       for (const sql of attempts) {
         const error = await rejection(session.query(sql, { p: '1' }));
-        expect(error, sql).toBeInstanceOf(UsageError);
+        expect(error, sql).toBeInstanceOf(InputRefused);
         expect(error.message, sql).not.toMatch(/\n/);
         if (error instanceof RefusedStatement) refused++;
         else expect(mayFailToBind.has(sql), `${sql}: ${error.message}`).toBe(true);
@@ -452,10 +453,10 @@ describe('the analysts\' SQL sandbox', () => {
       expect(types).toMatchObject({ d: 'DATE', ts: 'TIMESTAMP', tstz: 'TIMESTAMP WITH TIME ZONE', t: 'TIME', dec: 'DECIMAL(18,3)', big: 'BIGINT', huge: 'HUGEINT', blob: 'BLOB', list: 'INTEGER[]', arr: 'INTEGER[3]', map: 'MAP(VARCHAR, INTEGER)', iv: 'INTERVAL', id: 'UUID', e: "ENUM('DUCK', 'GOOSE')" });
       expect(row.d).toBe('2021-11-30');
       expect(row.ts).toBe('2021-11-30 08:15:00.25');
-      // The session is China time (UTC+8): 08:15 in Beijing is 00:15 UTC.
-      expect(row.tstz).toBe('2021-11-30T00:15:00.123456Z');
-      expect(row.tstz_read_in_session_zone).toBe('2021-11-30T00:15:00Z');
-      expect(row.tstz_before_1970).toBe('1969-12-31T23:59:59.5Z');
+      // The session is China time (UTC+8), and an instant is shown as DuckDB prints it there.
+      expect(row.tstz).toBe('2021-11-30 08:15:00.123456+08');
+      expect(row.tstz_read_in_session_zone).toBe('2021-11-30 08:15:00+08');
+      expect(row.tstz_before_1970).toBe('1970-01-01 07:59:59.5+08');
       expect(row.t).toBe('23:59:59.5');
       expect(row.dec).toBe('12.500');
       expect(row.dec_negative).toBe('-0.05');
@@ -500,9 +501,10 @@ describe('the analysts\' SQL sandbox', () => {
       }
       const [min, max, nulls] = all.rows;
       expect(nulls.every((v) => v === null)).toBe(true);
-      expect(min[column('timestamp_tz')]).toBe('-290308-12-22T00:00:00Z');
-      expect(max[column('timestamp_tz')]).toBe('+294247-01-10T04:00:54.775806Z');
-      expect(max[column('timestamptz_array')]).toEqual(['1970-01-01T00:00:00Z', 'infinity', '-infinity', null, '2022-05-12T23:23:45Z']);
+      // DuckDB's own cast prints the largest instant a millisecond off (…54.776806+08, through ICU's calendar).
+      expect(min[column('timestamp_tz')]).toBe('290309-12-22 (BC) 08:00:00+08');
+      expect(max[column('timestamp_tz')]).toBe('294247-01-10 12:00:54.775806+08');
+      expect(max[column('timestamptz_array')]).toEqual(['1970-01-01 08:00:00+08', 'infinity', '-infinity', null, '2022-05-13 07:23:45+08']);
       expect(max[column('date_array')]).toEqual(['1970-01-01', 'infinity', '-infinity', null, '2022-05-12']);
       expect([min[column('bigint')], max[column('uhugeint')]]).toEqual([-9223372036854775808n, 340282366920938463463374607431768211455n]);
       expect(typeof max[column('bignum')]).toBe('bigint');
@@ -520,21 +522,37 @@ describe('the analysts\' SQL sandbox', () => {
     }
   });
 
-  it('gives the warehouse\'s dates as days and its instants in UTC', async () => {
+  it('gives instants as DuckDB prints them in China time, 1 BC and five thousand years from 1900', async () => {
+    const session = await AnalystSession.open(db, LIMITS);
+    try {
+      // Steps of 7919 hours and 13 µs, across the 1986-1991 summers (Etc/GMT-8 keeps +08 all year) and the BC turn.
+      const { rows } = await session.query(`
+        SELECT t, t::VARCHAR FROM (
+          SELECT TIMESTAMPTZ '1900-01-01 00:00:00.000001+00' + to_hours(i * 7919) + to_microseconds(i * 13) AS t FROM range(0, 3400) r(i)
+          UNION ALL SELECT TIMESTAMPTZ '0001-12-31 (BC) 23:59:59.5+00'
+          UNION ALL SELECT TIMESTAMPTZ '1988-07-01 12:00:00+00')`);
+      expect(rows.length).toBe(3402);
+      for (const [value, printed] of rows) expect(value).toBe(printed);
+    } finally {
+      session.close();
+    }
+  });
+
+  it('gives the warehouse\'s dates as days and its instants in China time, as DuckDB prints them', async () => {
     const session = await AnalystSession.open(db, LIMITS);
     try {
       const persons = await session.query(`SELECT missing_on, strftime(missing_on, '%Y-%m-%d') FROM persons WHERE missing_on IS NOT NULL ORDER BY person_id LIMIT 200`);
-      expect(persons.columns[0]).toEqual({ name: 'missing_on', type: 'DATE' });
+      expect(persons.columns[0]).toEqual({ name: 'missing_on', type: 'DATE', valueType: { kind: 'date' } });
       expect(persons.rows.length).toBe(200);
       for (const [value, expected] of persons.rows) expect(value).toBe(expected);
-      const alerts = await session.query(`SELECT released_at, strftime(timezone('UTC', released_at), '%Y-%m-%dT%H:%M:%S'), epoch_ms(released_at), hour(released_at) FROM alerts ORDER BY alert_id LIMIT 200`);
-      expect(alerts.columns[0]).toEqual({ name: 'released_at', type: 'TIMESTAMP WITH TIME ZONE' });
+      const alerts = await session.query(`SELECT released_at, released_at::VARCHAR, strftime(timezone('Etc/GMT-8', released_at), '%Y-%m-%d %H:%M:%S'), epoch_ms(released_at) FROM alerts ORDER BY alert_id LIMIT 200`);
+      expect(alerts.columns[0]).toEqual({ name: 'released_at', type: 'TIMESTAMP WITH TIME ZONE', valueType: { kind: 'timestamptz' } });
       expect(alerts.rows.length).toBe(200);
-      for (const [value, utc, ms, chinaHour] of alerts.rows) {
-        expect(value).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/);
-        expect((value as string).startsWith(utc as string)).toBe(true);
-        expect(Date.parse(value as string)).toBe(Number(ms));
-        expect((new Date(value as string).getUTCHours() + 8) % 24).toBe(Number(chinaHour));
+      for (const [value, printed, chinaWallClock, ms] of alerts.rows) {
+        expect(value).toBe(printed);
+        expect(value).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d+)?\+08$/);
+        expect((value as string).startsWith(chinaWallClock as string)).toBe(true);
+        expect(Date.parse((value as string).replace(' ', 'T') + ':00')).toBe(Number(ms));
       }
     } finally {
       session.close();

@@ -125,10 +125,10 @@ describe('bulletin sql', () => {
     expect(unknown.stderr).toMatch(/--param region: recoveries_by_province_method has no such parameter/);
   }, 60_000);
 
-  it('a write, a file read and bad SQL are refused with one line; nothing is written', async () => {
+  it('a write, a file read and bad SQL are refused with one line, exit 1 (cli.md); nothing is written', async () => {
     for (const statement of ['DELETE FROM persons', "COPY persons TO '/tmp/bulletin-leak.csv'", "SELECT * FROM read_csv('/etc/passwd')", 'SELEC 1']) {
       const r = await sql([statement]);
-      expect(r.code, statement).not.toBe(0);
+      expect(r.code, statement).toBe(1);
       expect(r.stderr.trim().split('\n'), statement).toHaveLength(1);
       expect(r.stdout, statement).toBe('');
     }
@@ -141,7 +141,7 @@ describe('bulletin sql', () => {
     const logs = join(tmp.dir, 'duckdb-logs');
     for (const statement of ['SELECT * FROM checkpoint()', 'SELECT * FROM force_checkpoint()', `SELECT * FROM enable_logging(storage='file', storage_path='${logs}')`, `SELECT * FROM enable_profiling(save_location='${logs}.json')`, 'SELECT * FROM disable_logging()', 'SELECT * FROM truncate_duckdb_logs()']) {
       const r = await sql([statement]);
-      expect(r.code, statement).toBe(2);
+      expect(r.code, statement).toBe(1);
       expect(r.stderr, statement).toMatch(/^bulletin: refused: \w+\(\) is not a function known to only read; only reads run here/);
       expect(r.stderr.trim().split('\n'), statement).toHaveLength(1);
     }
