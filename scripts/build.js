@@ -1,0 +1,111 @@
+// The build of the `bulletin` command (npm run build): pipeline/*.ts compiled by TypeScript (tsconfig.build.json,
+// no type check: `npm run typecheck` does that) into dist/, the same tree one level down from the checkout as
+// pipeline/ is, so code that finds the checkout from its own place (pipeline/paths.ts) finds the same folders.
+// dist/.stamp records the sources it was built from; bin/bulletin.js compares it with sourceStamp() at every start.
+// Plain JavaScript: the command's entry imports it without a TypeScript loader.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join, resolve } from 'node:path';
+
+export const repoRoot = resolve(import.meta.dirname, '..');
+export const distDir = join(repoRoot, 'dist');
+const stampFile = join(distDir, '.stamp');
+const lockDir = join(repoRoot, 'dist.lock');
+/** A lock older than this was left by a build that died: taken over. */
+const STALE_LOCK_MS = 5 * 60_000;
+
+/**
+ * What the build depends on, cheaply: the number of entries under pipeline/ and the newest modification time among
+ * them (folders included, so a removed or renamed file counts) and the two tsconfig files. Templates, queries and
+ * reference data are read at run time from where they are, so they are not part of it.
+ */
+export function sourceStamp() {
+  const pipeline = join(repoRoot, 'pipeline');
+  const paths = [pipeline, ...readdirSync(pipeline, { recursive: true }).map((name) => join(pipeline, name))];
+  paths.push(join(repoRoot, 'tsconfig.json'), join(repoRoot, 'tsconfig.build.json'));
+  let newest = 0n;
+  for (const path of paths) {
+    const { mtimeNs } = statSync(path, { bigint: true });
+    if (mtimeNs > newest) newest = mtimeNs;
+  }
+  return `${paths.length} ${newest}`;
+}
+
+/** The stamp of the build in dist/, or null when there is none. */
+export function builtStamp() {
+  try {
+    return readFileSync(stampFile, 'utf8').trim();
+  } catch {
+    return null;
+  }
+}
+
+export const buildIsFresh = () => builtStamp() === sourceStamp();
+
+/**
+ * Compiles pipeline/ into a fresh folder and puts it in place of dist/, under a lock so that commands started at the
+ * same time build once (the others wait, then find it fresh). A build that fails leaves dist/ as it was and throws
+ * with the compiler's messages.
+ */
+export function build() {
+  const release = takeLock();
+  try {
+    if (buildIsFresh()) return;
+    // Read before compiling: a source saved during the build leaves the new build stale, never wrongly fresh.
+    const stamp = sourceStamp();
+    const fresh = `${distDir}.tmp-${process.pid}`;
+    rmSync(fresh, { recursive: true, force: true });
+    const tsc = typescriptCompiler();
+    const compiled = spawnSync(process.execPath, [tsc, '-p', join(repoRoot, 'tsconfig.build.json'), '--outDir', fresh], { cwd: repoRoot, encoding: 'utf8' });
+    if (compiled.status !== 0) {
+      rmSync(fresh, { recursive: true, force: true });
+      const messages = `${compiled.stdout ?? ''}${compiled.stderr ?? ''}`.trim() || String(compiled.error ?? `exit ${compiled.status}`);
+      throw new Error(`the build of pipeline/ failed (npm run build):\n${messages}`);
+    }
+    writeFileSync(join(fresh, '.stamp'), `${stamp}\n`);
+    // Two renames: a command started in between finds no stamp, waits for the lock, then finds this build.
+    const old = `${distDir}.old-${process.pid}`;
+    if (existsSync(distDir)) renameSync(distDir, old);
+    renameSync(fresh, distDir);
+    rmSync(old, { recursive: true, force: true });
+  } finally {
+    release();
+  }
+}
+
+function typescriptCompiler() {
+  try {
+    return join(createRequire(import.meta.url).resolve('typescript/package.json'), '..', 'bin', 'tsc');
+  } catch {
+    throw new Error('cannot build pipeline/: TypeScript is not installed (npm ci installs it)');
+  }
+}
+
+function takeLock() {
+  const waitUntil = Date.now() + 2 * STALE_LOCK_MS;
+  for (;;) {
+    try {
+      mkdirSync(lockDir);
+      return () => rmSync(lockDir, { recursive: true, force: true });
+    } catch (error) {
+      if (error.code !== 'EEXIST') throw error;
+    }
+    try {
+      if (Date.now() - statSync(lockDir).mtimeMs > STALE_LOCK_MS) rmSync(lockDir, { recursive: true, force: true });
+    } catch {
+      // Released meanwhile: try again.
+    }
+    if (Date.now() > waitUntil) throw new Error(`another build holds ${lockDir}; remove it if no build is running`);
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100);
+  }
+}
+
+if (import.meta.filename === resolve(process.argv[1] ?? '')) {
+  try {
+    build();
+  } catch (error) {
+    process.stderr.write(`build: ${error.message}\n`);
+    process.exit(1);
+  }
+}
