@@ -48,6 +48,8 @@ export interface WebDesk {
   cwd: string;
   editorialDir: string;
   smtp: TestSmtpServer;
+  /** The figures recorded as released by `releasedAsOf` (metrics --release --json), or null. */
+  released: Record<string, unknown> | null;
   /** `bulletin ARGS` on this desk; `as` adds --as and the user's password. */
   cli(args: string[], options?: { as?: UserName; now?: string }): Promise<CliResult>;
   /** `bulletin desk serve --listen 127.0.0.1:0`, with `desk` settings of the configuration when given. */
@@ -94,6 +96,7 @@ export async function webDesk(prefix: string, options: { releasedAsOf?: string }
     cwd,
     editorialDir,
     smtp,
+    released: null,
     cli: (args, { as, now } = {}) => runCli([...args, ...(as ? ['--as', as] : [])], { ...env, ...(now ? { BULLETIN_NOW: now } : {}), ...(as ? { BULLETIN_DESK_PASSWORD: USERS[as].password } : {}) }, cwd),
     async serve({ desk: settings } = {}) {
       const server = startCli(['desk', 'serve', '--listen', '127.0.0.1:0'], { ...env, ...(settings ? { BULLETIN_CONFIG: configFile(settings) } : {}) }, cwd);
@@ -121,8 +124,9 @@ export async function webDesk(prefix: string, options: { releasedAsOf?: string }
     },
   };
   if (options.releasedAsOf) {
-    const released = await desk.cli(['metrics', '--as-of', options.releasedAsOf, '--release']);
+    const released = await desk.cli(['metrics', '--as-of', options.releasedAsOf, '--release', '--json']);
     expect(released.code, released.stderr).toBe(0);
+    desk.released = JSON.parse(released.stdout).metrics;
   }
   return desk;
 }
