@@ -523,7 +523,8 @@ function deliveryRow(h: LogEntry, t: PageLabels) {
     recipient: String(d.recipient ?? d.to ?? ''),
     outcome: String(d.outcome ?? ''),
     messageId: String(d.message_id ?? ''),
-    answer: [d.code, d.response].filter((x) => x !== null && x !== undefined && x !== '').join(' '),
+    // The server's answer as it gave it (it begins with its code); the code alone when there was no answer text.
+    answer: String(d.response ?? d.code ?? ''),
   };
 }
 
