@@ -1,15 +1,14 @@
 #!/usr/bin/env node
 // The `bulletin` command: runs the compiled CLI in dist/ (npm run build, scripts/build.js). A build older than the
-// sources in pipeline/ is never run: it is rebuilt first, with one line on stderr saying so.
+// sources in pipeline/ is never run: it is rebuilt first (one line on stderr says so), or the command stops with one
+// line naming the first compiler error.
 import { build, buildIsFresh } from '../scripts/build.js';
 
 if (!buildIsFresh()) {
-  process.stderr.write('bulletin: pipeline/ changed since the last build: building dist/ first (npm run build)\n');
   try {
-    build();
+    if (build()) process.stderr.write('bulletin: pipeline/ changed since the last build: dist/ rebuilt (npm run build)\n');
   } catch (error) {
-    const [first, ...rest] = String(error instanceof Error ? error.message : error).split('\n');
-    process.stderr.write(`bulletin: ${first}${rest.length > 0 ? ` ${rest.find((line) => line.trim() !== '')?.trim() ?? ''}` : ''}\n`);
+    process.stderr.write(`bulletin: ${String(error instanceof Error ? error.message : error).split('\n')[0]}\n`);
     process.exit(2);
   }
 }

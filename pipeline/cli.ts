@@ -1,8 +1,10 @@
 // The `bulletin` command: argument parsing, one lazy import per command, and the one top-level error handler that
 // turns every failure into a single line on stderr and the exit status of cli.md (0 ok, 1 input refused, 2 usage).
-import { Command, CommanderError, Option } from 'commander';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Command, CommanderError, Option, type HelpContext } from 'commander';
 import { InputRefused, UsageError, exitCodeOf, oneLine } from './errors.ts';
-import { defaultWarehousePath } from './paths.ts';
+import { defaultWarehousePath, repoRoot } from './paths.ts';
 
 interface GlobalOptions {
   db?: string;
@@ -17,6 +19,7 @@ export async function main(argv: string[]): Promise<number> {
   // Whatever the caller's umask (usually 022: files 644), created files are 640 and folders 750; DuckDB, Chromium
   // and every writer here create theirs through it. A stricter umask of the caller is kept.
   process.umask(process.umask(UMASK_BITS) | UMASK_BITS);
+  for (const stream of [process.stdout, process.stderr]) stream.on('error', dropOutputOnceReaderLeft);
   let debug = argv.includes('--debug');
   const program = buildProgram();
   try {
@@ -34,15 +37,42 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+/**
+ * `bulletin … | head`: when the reader has gone (EPIPE), the stream is closed and what is left to print is dropped,
+ * without a stack trace; the command itself runs to its end and exits as it would have (a load stored is stored).
+ */
+function dropOutputOnceReaderLeft(error: NodeJS.ErrnoException): void {
+  if (error.code !== 'EPIPE') throw error;
+}
+
+/** Commander's Command, but a command of commands given none (`bulletin`, `bulletin desk`) prints its full help. */
+class BulletinCommand extends Command {
+  override createCommand(name?: string): Command {
+    return new BulletinCommand(name);
+  }
+
+  // Commander shows a usage error there (exit 1, and on stderr, cut to its first line below); asking for nothing is
+  // asking what there is: the help as --help prints it, on stdout, exit 0.
+  override help(context?: HelpContext | ((text: string) => string)): never {
+    const missingCommand = typeof context === 'object' && context.error && this.args.length === 0;
+    return missingCommand ? super.help() : super.help(context as HelpContext);
+  }
+}
+
 function buildProgram(): Command {
-  const program = new Command('bulletin')
+  const { version } = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string };
+  const program = new BulletinCommand('bulletin')
     .description('Statistics and reporting pipeline of the "Reunion" operation bulletins')
+    .version(version, '-V, --version', 'print the version of bulletin')
+    // --db and --config are the program's: shown in the help of every command, where they apply too.
+    .configureHelp({ showGlobalOptions: true })
     .addOption(new Option('--db <path>', 'warehouse file').env('BULLETIN_DB').default(defaultWarehousePath))
     .addOption(new Option('--config <path>', 'configuration file (default: config/bulletin.yaml of the checkout)').env('BULLETIN_CONFIG'))
     .option('--debug', 'print stack traces of errors')
     .exitOverride()
     .showHelpAfterError(false)
-    .configureOutput({ writeErr: (text) => process.stderr.write(text.split('\n').filter(Boolean)[0] + '\n') })
+    // One line, with commander's "(Did you mean metrics?)" kept on it.
+    .configureOutput({ writeErr: (text) => process.stderr.write(text.split('\n').filter(Boolean).join(' ') + '\n') })
     .enablePositionalOptions(false);
 
   program
@@ -78,9 +108,10 @@ function buildProgram(): Command {
       '\nExamples:\n  bulletin metrics --as-of 2021-11-30\n  bulletin metrics --as-of 2021-09-16 --operation-start 2021-01-01 --json --provenance',
     )
     .action(async (options: { asOf: string; operationStart?: string; json?: boolean; provenance?: boolean; release?: boolean; revision?: string }, command: Command) => {
+      const dbPath = existingWarehouse(command);
       const { runMetrics } = await import('./figures/command.ts');
       const globals = command.optsWithGlobals() as GlobalOptions;
-      await runMetrics({ dbPath: globals.db ?? defaultWarehousePath, configPath: globals.config, ...options });
+      await runMetrics({ dbPath, configPath: globals.config, ...options });
     });
 
   program
@@ -89,9 +120,9 @@ function buildProgram(): Command {
     .option('--json', 'print a JSON array instead of a table')
     .addHelpText('after', '\nExample:\n  bulletin releases --json')
     .action(async (options: { json?: boolean }, command: Command) => {
+      const dbPath = existingWarehouse(command);
       const { listReleases } = await import('./publish/releases.ts');
-      const globals = command.optsWithGlobals() as GlobalOptions;
-      const rows = await listReleases(globals.db ?? defaultWarehousePath);
+      const rows = await listReleases(dbPath);
       if (options.json) process.stdout.write(JSON.stringify(rows, null, 2) + '\n');
       else for (const r of rows) process.stdout.write(`${r.release_id}\t${r.operation}\t${r.as_of}\t${r.snapshot_id}\t${r.released_at}${r.revision ? `\trevision: ${r.reason}` : ''}\n`);
     });
@@ -109,9 +140,10 @@ function buildProgram(): Command {
       '\nExamples:\n  bulletin render --as-of 2021-11-30\n  bulletin render --as-of 2021-11-30 --template briefing --lang zh --out /tmp/briefing',
     )
     .action(async (options: { asOf: string; operationStart?: string; lang: string; template: string; out?: string }, command: Command) => {
+      const dbPath = existingWarehouse(command);
       const { renderBulletin } = await import('./render/render.ts');
       const globals = command.optsWithGlobals() as GlobalOptions;
-      const result = await renderBulletin({ dbPath: globals.db ?? defaultWarehousePath, configPath: globals.config, ...options });
+      const result = await renderBulletin({ dbPath, configPath: globals.config, ...options });
       for (const file of result.files) process.stdout.write(`${file.pdf}\n`);
       const { displayPath } = await import('./config.ts');
       const { shownText } = await import('./characters.ts');
@@ -138,9 +170,10 @@ function buildProgram(): Command {
         '\nExamples:\n  bulletin deliver --as-of 2021-11-30 --to press        # the released edition of the press bulletin\n  bulletin deliver --as-of 2021-11-30 --template briefing --lang zh --to chief@example.org deputy@example.org',
     )
     .action(async (options: { asOf: string; operationStart?: string; template: string; lang: string; to: string[]; out?: string; retryUncertain?: boolean }, command: Command) => {
+      const dbPath = existingWarehouse(command);
       const [{ deliveryFailure }, { deliverThroughDesk }, { deskContext }] = await Promise.all([import('./deliver/deliver.ts'), import('./desk/release.ts'), import('./desk/command.ts')]);
       const globals = command.optsWithGlobals() as GlobalOptions;
-      const ctx = await deskContext(globals.db ?? defaultWarehousePath, globals.config);
+      const ctx = await deskContext(dbPath, globals.config);
       // The desk decides: no mail during a hold; a press bulletin only as its released edition.
       const result = await deliverThroughDesk(ctx, { dbPath: ctx.dbPath, configPath: globals.config, ...options });
       for (const r of result.recipients) process.stdout.write(`${r.outcome}\t${r.recipient}\t${r.messageId}\t${r.code ?? ''}\t${r.response}\n`);
@@ -155,9 +188,9 @@ function buildProgram(): Command {
     .option('--json', 'print one JSON object {deliveries, attempts}')
     .addHelpText('after', '\nExample:\n  bulletin deliveries --bulletin reunion-2021/press/2021-11-30/en+zh')
     .action(async (options: { bulletin?: string; json?: boolean }, command: Command) => {
+      const dbPath = existingWarehouse(command);
       const { readDeliveryLog } = await import('./deliver/deliveries.ts');
-      const globals = command.optsWithGlobals() as GlobalOptions;
-      const logged = await readDeliveryLog(globals.db ?? defaultWarehousePath, options.bulletin);
+      const logged = await readDeliveryLog(dbPath, options.bulletin);
       if (options.json) {
         process.stdout.write(JSON.stringify(logged, null, 2) + '\n');
         return;
@@ -186,9 +219,12 @@ function buildProgram(): Command {
     .option('--as-of <date>', 'for a monthly or briefing job: the bulletin date (default: as its schedule would, from today)')
     .addHelpText('after', '\nExamples:\n  bulletin run ingest\n  bulletin run monthly --as-of 2021-11-30')
     .action(async (name: string, options: { asOf?: string }, command: Command) => {
-      const [{ runJob, jobNamed }, { configPath, loadConfig }] = await Promise.all([import('./schedule/jobs.ts'), import('./config.ts')]);
+      // The cheap checks first (configuration, --as-of): a job that cannot run stops before its modules load.
+      const [{ configPath, loadConfig }, { isIsoDate }] = await Promise.all([import('./config.ts'), import('./dates.ts')]);
       const globals = command.optsWithGlobals() as GlobalOptions;
       const config = loadConfig(configPath(globals.config));
+      if (options.asOf !== undefined && !isIsoDate(options.asOf)) throw new UsageError(`--as-of '${options.asOf}' is not a date YYYY-MM-DD`);
+      const { runJob, jobNamed } = await import('./schedule/jobs.ts');
       const job = jobNamed(config, name);
       const result = await runJob(
         job,
@@ -206,7 +242,10 @@ function buildProgram(): Command {
     .action(async (options: { json?: boolean }, command: Command) => {
       const [{ listJobs, jobsTable }, { configPath, loadConfig }] = await Promise.all([import('./schedule/list.ts'), import('./config.ts')]);
       const globals = command.optsWithGlobals() as GlobalOptions;
-      const rows = await listJobs(globals.db ?? defaultWarehousePath, loadConfig(configPath(globals.config)));
+      const db = warehouseOf(command);
+      // The configured jobs are listed before the first ingest too (no warehouse yet), but a mistyped --db is said.
+      if (!existsSync(db)) process.stderr.write(`bulletin: note: no warehouse at ${db}: no job has run on it\n`);
+      const rows = await listJobs(db, loadConfig(configPath(globals.config)));
       if (options.json) process.stdout.write(JSON.stringify(rows, null, 2) + '\n');
       else process.stdout.write(jobsTable(rows));
     });
@@ -232,9 +271,9 @@ function buildProgram(): Command {
         '  bulletin sql --file my.sql --format csv --bom --out my.csv\n  bulletin sql            # interactive shell',
     )
     .action(async (sql: string | undefined, options: Record<string, unknown>, command: Command) => {
+      const dbPath = existingWarehouse(command);
       const { runSql } = await import('./analyst/command.ts');
-      const globals = command.optsWithGlobals() as GlobalOptions;
-      await runSql({ dbPath: globals.db ?? defaultWarehousePath, sql, ...(options as object) });
+      await runSql({ dbPath, sql, ...(options as object) });
     });
 
   program
@@ -253,9 +292,9 @@ function buildProgram(): Command {
     .option('--json', 'print one JSON object')
     .addHelpText('after', '\nExample:\n  bulletin schema')
     .action(async (options: { json?: boolean }, command: Command) => {
+      const dbPath = existingWarehouse(command);
       const { describeSchema, sandboxOptions } = await import('./analyst/command.ts');
-      const globals = command.optsWithGlobals() as GlobalOptions;
-      process.stdout.write(await describeSchema(globals.db ?? defaultWarehousePath, Boolean(options.json), sandboxOptions({})));
+      process.stdout.write(await describeSchema(dbPath, Boolean(options.json), sandboxOptions({})));
     });
 
   const desk = program.command('desk').description('the press desk: desk users, the hold switch (desk.md)');
@@ -285,8 +324,9 @@ function buildProgram(): Command {
     .command('list')
     .description('list the desk users, their roles and e-mail addresses')
     .action(async (_options: unknown, command: Command) => {
+      const db = existingDesk(command);
       const { usersTable } = await import('./desk/command.ts');
-      process.stdout.write(usersTable(warehouseOf(command)));
+      process.stdout.write(usersTable(db));
     });
   desk
     .command('hold')
@@ -312,11 +352,12 @@ function buildProgram(): Command {
     .option('--listen <host:port>', 'address to listen on; anything but loopback must be said here', '127.0.0.1:8080')
     .addHelpText('after', '\nExamples:\n  bulletin --db data/demo/warehouse.duckdb desk serve\n  bulletin desk serve --listen 10.0.0.5:8080   # the intranet address of this machine')
     .action(async (options: { listen: string }, command: Command) => {
+      const dbPath = existingDesk(command);
       const [{ startDeskServer, isLoopbackHost, parseListen }, { configPath, loadConfig }] = await Promise.all([import('./desk/web/server.ts'), import('./config.ts')]);
       const globals = command.optsWithGlobals() as GlobalOptions;
       const config = loadConfig(configPath(globals.config));
       const log = (line: string) => process.stderr.write(`${line}\n`);
-      const server = await startDeskServer({ dbPath: warehouseOf(command), configPath: globals.config, config, listen: options.listen, env: process.env, log });
+      const server = await startDeskServer({ dbPath, configPath: globals.config, config, listen: options.listen, env: process.env, log });
       log(`desk page on ${server.url} (warehouse ${warehouseOf(command)})`);
       if (!isLoopbackHost(parseListen(options.listen).host)) log(`note: listening beyond this machine (${options.listen}): anyone who reaches it can try to log in`);
       await new Promise<void>((resolve) => {
@@ -333,8 +374,9 @@ function buildProgram(): Command {
     .description('every edition: id, state, release time, last change')
     .option('--json', 'print a JSON array')
     .action(async (options: { json?: boolean }, command: Command) => {
+      const db = existingDesk(command);
       const { editionList } = await import('./desk/command.ts');
-      process.stdout.write(await editionList(warehouseOf(command), Boolean(options.json)));
+      process.stdout.write(await editionList(db, Boolean(options.json)));
     });
   edition
     .command('draft')
@@ -360,8 +402,9 @@ function buildProgram(): Command {
     .argument('<id>', 'e.g. reunion-2021/press/2021-11-30#1')
     .option('--json', 'print one JSON object')
     .action(async (id: string, options: { json?: boolean }, command: Command) => {
+      const db = existingDesk(command);
       const [{ deskContext, describeEdition, editionJson }, { showEdition }] = await Promise.all([import('./desk/command.ts'), import('./desk/editions.ts')]);
-      const view = await showEdition(await deskContext(warehouseOf(command), (command.optsWithGlobals() as GlobalOptions).config), id);
+      const view = await showEdition(await deskContext(db, (command.optsWithGlobals() as GlobalOptions).config), id);
       process.stdout.write(options.json ? editionJson(view) : describeEdition(view));
     });
   const acting = (name: string, description: string, example: string) =>
@@ -440,8 +483,9 @@ function buildProgram(): Command {
     .argument('[id]', 'only this edition, e.g. reunion-2021/press/2021-11-30#1')
     .option('--json', 'print a JSON array')
     .action(async (id: string | undefined, options: { json?: boolean }, command: Command) => {
+      const db = existingDesk(command);
       const { editionLog } = await import('./desk/command.ts');
-      process.stdout.write(await editionLog(warehouseOf(command), id, Boolean(options.json)));
+      process.stdout.write(await editionLog(db, id, Boolean(options.json)));
     });
 
   // Subcommands (and theirs) inherit the error handling and the one-line error output.
@@ -457,6 +501,22 @@ function buildProgram(): Command {
 
 /** The warehouse a command works on: --db, else BULLETIN_DB, else the default. */
 const warehouseOf = (command: Command) => (command.optsWithGlobals() as GlobalOptions).db ?? defaultWarehousePath;
+
+/**
+ * The warehouse of a command that reads it: a mistyped --db is one line naming the path, instead of an empty answer
+ * and new empty files beside a warehouse that is not there (loading creates the warehouse).
+ */
+function existingWarehouse(command: Command): string {
+  const db = warehouseOf(command);
+  if (!existsSync(db)) throw new UsageError(`no warehouse at ${db} (--db, BULLETIN_DB; bulletin load creates one)`);
+  return db;
+}
+
+/** As existingWarehouse, for the desk's reading commands: the desk's own file (desk/store.ts) may come first. */
+function existingDesk(command: Command): string {
+  const db = warehouseOf(command);
+  return existsSync(`${db}.desk.duckdb`) ? db : existingWarehouse(command);
+}
 
 // The options metrics, render and deliver share.
 const asOfOption = () => new Option('--as-of <date>', 'the bulletin date D, YYYY-MM-DD, inclusive (China Standard Time)').makeOptionMandatory();

@@ -45,23 +45,24 @@ export const buildIsFresh = () => builtStamp() === sourceStamp();
 
 /**
  * Compiles pipeline/ into a fresh folder and puts it in place of dist/, under a lock so that commands started at the
- * same time build once (the others wait, then find it fresh). A build that fails leaves dist/ as it was and throws
- * with the compiler's messages.
+ * same time build once (the others wait, then find it fresh: false). A build that fails leaves dist/ as it was and
+ * throws, its message the compiler's first error, then all of them on the following lines.
  */
 export function build() {
   const release = takeLock();
   try {
-    if (buildIsFresh()) return;
+    if (buildIsFresh()) return false;
     // Read before compiling: a source saved during the build leaves the new build stale, never wrongly fresh.
     const stamp = sourceStamp();
     const fresh = `${distDir}.tmp-${process.pid}`;
     rmSync(fresh, { recursive: true, force: true });
     const tsc = typescriptCompiler();
-    const compiled = spawnSync(process.execPath, [tsc, '-p', join(repoRoot, 'tsconfig.build.json'), '--outDir', fresh], { cwd: repoRoot, encoding: 'utf8' });
+    const compiled = spawnSync(process.execPath, [tsc, '-p', join(repoRoot, 'tsconfig.build.json'), '--outDir', fresh, '--pretty', 'false'], { cwd: repoRoot, encoding: 'utf8' });
     if (compiled.status !== 0) {
       rmSync(fresh, { recursive: true, force: true });
       const messages = `${compiled.stdout ?? ''}${compiled.stderr ?? ''}`.trim() || String(compiled.error ?? `exit ${compiled.status}`);
-      throw new Error(`the build of pipeline/ failed (npm run build):\n${messages}`);
+      const first = messages.split('\n').find((line) => / error /.test(line)) ?? messages.split('\n')[0];
+      throw new Error(`the build of pipeline/ failed (npm run build): ${first.trim()}\n${messages}`);
     }
     writeFileSync(join(fresh, '.stamp'), `${stamp}\n`);
     // Two renames: a command started in between finds no stamp, waits for the lock, then finds this build.
@@ -69,6 +70,7 @@ export function build() {
     if (existsSync(distDir)) renameSync(distDir, old);
     renameSync(fresh, distDir);
     rmSync(old, { recursive: true, force: true });
+    return true;
   } finally {
     release();
   }

@@ -2,6 +2,7 @@
 // and the key path of the first bad value.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configPath, loadConfig, operationContaining, parseConfig } from '../pipeline/config.ts';
 import { UsageError } from '../pipeline/errors.ts';
@@ -248,7 +249,9 @@ describe('loadConfig and the configuration file of the checkout', () => {
   it('`bulletin metrics` with a bad configuration exits 2 with one line naming file and key', async () => {
     const bad = join(tmp.dir, 'bad.yaml');
     writeFileSync(bad, 'operations:\n  - {id: r, name_zh: 团圆, name_en: Reunion, start: 2021-13-01, end: 2021-12-31}\n');
-    const r = await runCli(['metrics', '--as-of', '2021-11-30', '--json', '--db', join(tmp.dir, 'w.duckdb')], { BULLETIN_CONFIG: bad });
+    const db = join(tmp.dir, 'w.duckdb');
+    (await DuckDBInstance.create(db)).closeSync(); // there (never loaded): the configuration is what is refused
+    const r = await runCli(['metrics', '--as-of', '2021-11-30', '--json', '--db', db], { BULLETIN_CONFIG: bad });
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
     expect(r.stderr).toBe(`bulletin: ${bad}: operations[0].start: not a date YYYY-MM-DD\n`);

@@ -19,8 +19,9 @@ import { readFileSync } from 'node:fs';
 import { BlockList, isIP } from 'node:net';
 import { PassThrough } from 'node:stream';
 import { rootCertificates } from 'node:tls';
-import MailComposer from 'nodemailer/lib/mail-composer';
-import SMTPConnection, { type SMTPConnectionOptions } from 'nodemailer/lib/smtp-connection';
+// Types only: nodemailer is loaded by the first send (a command that mails nothing, or stops at a check, never does).
+import type SMTPConnection from 'nodemailer/lib/smtp-connection';
+import type { SMTPConnectionOptions } from 'nodemailer/lib/smtp-connection';
 import { shownText } from '../characters.ts';
 import { oneLine, UsageError } from '../errors.ts';
 import { addressProblem } from './address.ts';
@@ -179,6 +180,7 @@ export function createMailer(settings: SmtpSettings, options: { timeoutMs?: numb
     if (closed) throw new Error('mailer already closed');
     if (signal?.aborted) return { kind: 'temporary', code: null, response: 'stopped before connecting' };
     const message = await composeMessage(settings.from, mail);
+    const { default: SMTPConnection } = await import('nodemailer/lib/smtp-connection');
     if (signal?.aborted) return { kind: 'temporary', code: null, response: 'stopped before connecting' };
 
     return new Promise<SendOutcome>((resolve) => {
@@ -236,7 +238,8 @@ export function createMailer(settings: SmtpSettings, options: { timeoutMs?: numb
 }
 
 /** The message as it goes out: headers, the text part, the attachments (base64). */
-function composeMessage(from: string, mail: OutgoingMail): Promise<Buffer> {
+async function composeMessage(from: string, mail: OutgoingMail): Promise<Buffer> {
+  const { default: MailComposer } = await import('nodemailer/lib/mail-composer');
   return new MailComposer({
     from,
     to: mail.to,

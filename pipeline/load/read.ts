@@ -19,8 +19,6 @@ import { join } from 'node:path';
 import { pipeline as streamPipeline } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import iconv from 'iconv-lite';
-import { tableFromIPC, tableToIPC } from 'apache-arrow';
-import * as parquet from 'parquet-wasm/node';
 import { FileRejected } from '../errors.ts';
 import { fileSha256, NotRegularFile } from '../files.ts';
 import { EXPORT_TABLES, type ExportColumn } from '../warehouse/tables.ts';
@@ -93,7 +91,7 @@ export async function openRawSource(warehouse: Warehouse, file: ExportFile, scra
       case 'parquet':
         return await parquetSource(warehouse, file, file.absolutePath, 'parquet', cleanup);
       case 'arrow':
-        return await parquetSource(warehouse, file, arrowToParquet(file, scratch), arrowLabel(file), cleanup);
+        return await parquetSource(warehouse, file, await arrowToParquet(file, scratch), arrowLabel(file), cleanup);
       case 'jsonl':
         return await jsonLinesSource(warehouse, file, cleanup);
     }
@@ -458,7 +456,9 @@ function arrowLabel(file: ExportFile): string {
 }
 
 /** Arrow IPC (file or stream; apache-arrow tells them apart) -> Parquet via parquet-wasm's public API. */
-function arrowToParquet(file: ExportFile, scratch: string): string {
+async function arrowToParquet(file: ExportFile, scratch: string): Promise<string> {
+  // Loaded for Arrow files only: a load of CSV or Parquet never needs them.
+  const [{ tableFromIPC, tableToIPC }, parquet] = await Promise.all([import('apache-arrow'), import('parquet-wasm/node')]);
   let stream: Uint8Array;
   try {
     const table = tableFromIPC(readFileSync(file.absolutePath));

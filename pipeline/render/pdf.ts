@@ -22,7 +22,8 @@
 import { accessSync, constants, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
-import puppeteer, { type Browser, type CDPSession, type HTTPRequest, type Page } from 'puppeteer-core';
+// Types only: puppeteer-core itself is loaded by openPrinter, once the machine's checks have passed.
+import type { Browser, CDPSession, HTTPRequest, Page } from 'puppeteer-core';
 import { oneLine, UsageError } from '../errors.ts';
 import { checkCjkFonts } from './fonts.ts';
 import { writeFileAtomically } from '../files.ts';
@@ -196,6 +197,7 @@ export async function openPrinter(options: PrinterOptions = {}): Promise<Printer
   const timeoutMs = pageTimeoutMs(env, options.timeoutMs);
   const executablePath = findChrome(env);
   checkCjkFonts(env);
+  const { default: puppeteer } = await import('puppeteer-core');
   const userDataDir = mkdtempSync(join(tmpdir(), 'bulletin-chromium-'));
   const guard = new ProcessGuard(userDataDir);
   let browser: Browser;

@@ -12,8 +12,9 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, renameSync, rmdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { format, parseISO, subYears } from 'date-fns';
-import { CHART_IDS, renderCharts } from '../charts/charts.ts';
+import { format } from 'date-fns/format';
+import { parseISO } from 'date-fns/parseISO';
+import { subYears } from 'date-fns/subYears';
 import { configPath, loadConfig, operationContaining, type Config } from '../config.ts';
 import { currentTime, isLastDayOfYear } from '../dates.ts';
 import { UsageError } from '../errors.ts';
@@ -111,6 +112,8 @@ export async function renderBulletin(options: RenderOptions): Promise<RenderResu
   // 4.
   const partialYear = isLastDayOfYear(asOf) ? null : asOf.slice(0, 4);
   const pages: { language: Language; html: string; printed: PrintedFigure[]; charts: Record<string, string>; facts: BulletinFacts }[] = [];
+  // Vega and Vega-Lite are loaded here, once every check above has passed.
+  const { renderCharts } = await import('../charts/charts.ts');
   for (const language of languages) {
     const charts = await renderCharts(result.figures, { language, smallCountThreshold: threshold, asOf, operationStart: window.operationStart, partialYear });
     const facts: BulletinFacts = {
@@ -278,7 +281,7 @@ function figuresDocument(
     snapshot: result.snapshot,
     rendered_at: renderedAt,
     small_count_threshold: facts.smallCountThreshold,
-    charts: CHART_IDS,
+    charts: Object.keys(facts.charts),
     figures,
   };
 }

@@ -1,15 +1,18 @@
 // `bulletin metrics` refuses bad usage with exit 2 and one line on stderr (cli.md), before reading any data.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, tempDir } from '../helpers.ts';
 
 let tmp: { dir: string; cleanup: () => void };
 let db: string;
 let configFile: string;
-beforeAll(() => {
+beforeAll(async () => {
   tmp = tempDir('bulletin-metrics-usage-');
   db = join(tmp.dir, 'warehouse.duckdb');
+  // A warehouse that was never loaded: there, so that each case is refused for its own reason.
+  (await DuckDBInstance.create(db)).closeSync();
   configFile = join(tmp.dir, 'bulletin.yaml');
   writeFileSync(
     configFile,
