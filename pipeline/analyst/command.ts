@@ -105,9 +105,12 @@ export interface EngineTask {
   scratch?: string;
 }
 
-/** Whether a task writes a file on the way: Arrow is made from Parquet; Parquet and Excel for a pipe go via a file. */
-export function needsScratch(format: Format, toFile: boolean): boolean {
-  return format === 'arrow' || (!toFile && (format === 'parquet' || format === 'xlsx'));
+/**
+ * Whether a task writes a file on the way: Arrow is made from Parquet; a CSV file with a byte-order mark gets it
+ * before DuckDB's CSV (which has no option for one); Parquet and Excel bound for a pipe go via a file.
+ */
+export function needsScratch(format: Format, toFile: boolean, bom = false): boolean {
+  return format === 'arrow' || (toFile && format === 'csv' && bom) || (!toFile && (format === 'parquet' || format === 'xlsx'));
 }
 
 /** In the engine process: the command itself. Returns the exit status; errors are printed here, on one line. */
@@ -148,9 +151,9 @@ async function runOneShot(task: EngineTask, limits: SandboxOptions): Promise<voi
     sql = readFileSync(0, 'utf8');
   }
   if (sql.trim() === '') throw new UsageError('no SQL given');
-  // The one file DuckDB itself may write: the result for Parquet and CSV files, the Parquet an Arrow file is made of.
+  // The one file DuckDB itself may write: the result for Parquet and CSV files, else the file on the way.
   const duckdbWrites = format === 'arrow' || format === 'parquet' || (format === 'csv' && outPath !== undefined);
-  const duckdbFile = !duckdbWrites ? undefined : format !== 'arrow' && outPath !== undefined ? partial : scratch;
+  const duckdbFile = !duckdbWrites ? undefined : scratch ?? partial;
   const { AnalystSession } = await import('../warehouse/sandbox.ts');
   const session = await AnalystSession.open(options.dbPath, { ...limits, writableFile: duckdbFile });
   // A reader that stopped reading (`| head`) ends the query quietly, as for any command in a pipe.
@@ -170,13 +173,19 @@ async function runOneShot(task: EngineTask, limits: SandboxOptions): Promise<voi
     let rows: number;
     let seconds: number;
     if (duckdbWrites) {
-      ({ rows, seconds } = await session.copy(sql, params, { path: duckdbFile!, format: format === 'csv' ? 'csv' : 'parquet', bom: options.bom }));
+      ({ rows, seconds } = await session.copy(sql, params, { path: duckdbFile!, format: format === 'csv' ? 'csv' : 'parquet' }));
       if (format === 'arrow') {
         const { writeArrowFromParquet } = await import('./arrow.ts');
         if (outPath) file = new AtomicFileWriter(outPath, partial);
         const target = file;
         await writeArrowFromParquet(scratch!, target ? (bytes) => target.write(bytes) : toStdout);
       } else if (!outPath) copyFileTo(scratch!, toStdout);
+      else if (scratch) {
+        // A byte-order mark, then DuckDB's CSV as it is.
+        const target = (file = new AtomicFileWriter(outPath, partial));
+        target.write(Buffer.from('\ufeff', 'utf8'));
+        copyFileTo(scratch, (bytes) => target.write(bytes));
+      }
     } else if (format === 'xlsx') {
       const { xlsxWriter } = await import('./xlsx.ts');
       const workbook = xlsxWriter(outPath ? partial! : scratch!);

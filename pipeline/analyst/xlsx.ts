@@ -8,9 +8,11 @@
 //   TIME            an Excel time (hh:mm:ss)
 //   BOOLEAN         TRUE/FALSE
 //   anything else   text as the table and CSV print it (lists and structs as JSON, BLOBs with \xHH)
-// Text is written as is, Chinese included; control characters Excel's XML cannot hold are written in OOXML's
-// _xHHHH_ form (exceljs would drop them). A value longer than a cell holds, or more rows than a sheet holds, stops
-// the command with one line rather than write a workbook Excel has to repair.
+// Text is written as is, Chinese included. Text that a plain cell would not keep (spaces at either end, a control
+// character XML cannot hold, which exceljs would drop, or a literal _xHHHH_) goes in an inline rich-text cell,
+// escaped in OOXML's _xHHHH_ form, which Excel and LibreOffice both read back to the very text. A value longer than
+// a cell holds, or more rows than a sheet holds, stops the command with one line rather than write a workbook
+// Excel has to repair.
 import ExcelJS from 'exceljs';
 import { InputRefused } from '../errors.ts';
 import { displayWidth } from '../text-width.ts';
@@ -40,7 +42,7 @@ export function xlsxWriter(path: string): ResultWriter & { finished(): Promise<v
       names = columns.map((column) => column.name);
       // Wide enough for what a column holds (a date shown as ##### helps no one); long text wraps at 60.
       sheet.columns = columns.map((column) => ({ width: columnWidth(column.name, column.valueType), style: { numFmt: numberFormatOf(column.valueType) } }));
-      const header = sheet.addRow(names.map((name) => excelText(name)));
+      const header = sheet.addRow(names.map((name) => excelText(name, name)));
       header.font = { bold: true };
       header.commit();
     },
@@ -73,7 +75,7 @@ function columnWidth(name: string, type: ValueType): number {
   return Math.min(60, Math.max(content, displayWidth(name)) + 2);
 }
 
-type ExcelValue = string | number | boolean | Date | null;
+type ExcelValue = string | number | boolean | Date | { richText: { text: string }[] } | null;
 
 /** One value as Excel takes it (see the header comment). */
 function excelValue(value: ResultValue, type: ValueType, column: string): ExcelValue {
@@ -118,15 +120,19 @@ function excelTime(text: string): number | null {
   return (Number(hours) * 3600 + Number(minutes) * 60 + Number(seconds) + Number(`0.${fraction}`)) / 86_400;
 }
 
+/** What a plain cell would not keep: spaces at either end, characters XML cannot hold, a literal _xHHHH_. */
+const NEEDS_INLINE_TEXT = /^\s|\s$|_x[0-9A-Fa-f]{4}_|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]/;
+const ESCAPED_IN_OOXML = /_x[0-9A-Fa-f]{4}_|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]/g;
+
 /**
- * Text in OOXML's escaped form: a character XML cannot hold as _xHHHH_, and a literal _xHHHH_ escaped itself
- * (_x005F_xHHHH_), so Excel and LibreOffice read back exactly the text written.
+ * Text as a cell value: plain, or (see NEEDS_INLINE_TEXT) an inline rich-text run in OOXML's escaped form, a
+ * character XML cannot hold as _xHHHH_ and a literal _xHHHH_ as _x005F_xHHHH_.
  */
-function excelText(text: string, column?: string): string {
+function excelText(text: string, column: string): ExcelValue {
   if (text.length > EXCEL_MAX_CELL_TEXT) {
-    throw new InputRefused(`a value${column === undefined ? '' : ` in column ${column}`} is longer than an Excel cell holds (${EXCEL_MAX_CELL_TEXT.toLocaleString('en')} characters): use --format csv or parquet`);
+    throw new InputRefused(`a value in column ${column} is longer than an Excel cell holds (${EXCEL_MAX_CELL_TEXT.toLocaleString('en')} characters): use --format csv or parquet`);
   }
-  return text.replace(/_x[0-9A-Fa-f]{4}_|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]/g, (match) =>
-    match.length > 1 ? `_x005F${match}` : `_x${match.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}_`,
-  );
+  if (!NEEDS_INLINE_TEXT.test(text)) return text;
+  const escaped = text.replace(ESCAPED_IN_OOXML, (match) => (match.length > 1 ? `_x005F${match}` : `_x${match.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}_`));
+  return { richText: [{ text: escaped }] };
 }

@@ -107,11 +107,10 @@ export class QueryOutOfMemory extends InputRefused {}
 type Param = string | number | boolean | null;
 type StopReason = 'timeout' | 'user' | 'memory';
 
-/** What copy() writes: DuckDB's Parquet, or its CSV (RFC 4180, CRLF, a header; a UTF-8 byte-order mark on request). */
+/** What copy() writes: DuckDB's Parquet, or its CSV (RFC 4180: a header, CRLF). */
 export interface CopyTarget {
   path: string;
   format: 'parquet' | 'csv';
-  bom?: boolean;
 }
 
 /** The parameter copy() binds the file name to; a statement of the analyst's may not use the name. */
@@ -851,9 +850,8 @@ function estimatedBytes(value: ResultValue): number {
 function copyOptions(target: CopyTarget): string {
   // The file is fresh (a .partial name): no temporary file beside it, which DuckDB could not write anyway.
   if (target.format === 'parquet') return 'FORMAT parquet, USE_TMP_FILE false';
-  // RFC 4180 as the streamed CSV: a header, CRLF; a byte-order mark (for Excel) goes before the header.
-  const bom = target.bom ? `, PREFIX '\ufeff', SUFFIX ''` : '';
-  return `FORMAT csv, HEADER true, NEW_LINE '\\r\\n', USE_TMP_FILE false${bom}`;
+  // RFC 4180 as the streamed CSV: a header, CRLF.
+  return `FORMAT csv, HEADER true, NEW_LINE '\\r\\n', USE_TMP_FILE false`;
 }
 
 /**
