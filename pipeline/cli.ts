@@ -79,14 +79,15 @@ function buildProgram(): Command {
     .command('load')
     .description('load export files, or folders of them, into the warehouse (exports.md)')
     .argument('<paths...>', 'export files or folders (folders recursively, files in name order)')
+    .option('--table <name>', "the table of every file given, for files whose name does not say it (exports.md's tables)")
     .addHelpText(
       'after',
-      '\nExamples:\n  bulletin load data/demo/exports/batch1 data/demo/exports/batch2\n  bulletin load --db /tmp/w.duckdb persons-2021-11.csv',
+      '\nExamples:\n  bulletin load data/demo/exports/batch1 data/demo/exports/batch2\n  bulletin load --db /tmp/w.duckdb persons-2021-11.csv\n  bulletin load --table persons registry-export.csv',
     )
-    .action(async (paths: string[], _options: unknown, command: Command) => {
+    .action(async (paths: string[], options: { table?: string }, command: Command) => {
       const { runLoad } = await import('./load/command.ts');
       const globals = command.optsWithGlobals() as GlobalOptions;
-      const rejected = await runLoad({ dbPath: globals.db ?? defaultWarehousePath, paths });
+      const rejected = await runLoad({ dbPath: globals.db ?? defaultWarehousePath, paths, table: options.table });
       if (rejected.length > 0) {
         throw new InputRefused(
           rejected.length === 1 ? rejected[0] : `${rejected.length} files rejected: ${rejected.join('; ')}`,

@@ -1,5 +1,5 @@
-// Which export files a `load PATH…` names, in which order, and what each holds (table from the name, format from
-// the extension), as exports.md "Files" says.
+// Which export files a `load PATH…` names, in which order, and what each holds (table from the name or --table,
+// format from the extension), as exports.md "Files" says.
 import { readdirSync, statSync } from 'node:fs';
 import { basename, join, relative, resolve, sep } from 'node:path';
 import { UsageError } from '../errors.ts';
@@ -32,6 +32,31 @@ export function formatOf(fileName: string): ExportFormat | null {
   return EXTENSIONS.find(([ext]) => lower.endsWith(ext))?.[1] ?? null;
 }
 
+// Workbooks of Excel, LibreOffice and WPS. Not read: Excel has already turned 18-digit identity numbers into
+// 1.23457E+17 and dropped leading zeros of codes before the file reaches us, so the CSV it saves is asked for instead.
+const SPREADSHEET_EXTENSIONS = ['.xlsx', '.xlsm', '.xlsb', '.xls', '.ods', '.et'];
+
+function isSpreadsheet(fileName: string): boolean {
+  const lower = fileName.toLowerCase();
+  return SPREADSHEET_EXTENSIONS.some((ext) => lower.endsWith(ext));
+}
+
+/** Why a file with no export extension is refused: one line, telling what to do with a spreadsheet. */
+export function notAnExportReason(fileName: string): string {
+  if (isSpreadsheet(fileName)) {
+    const ext = fileName.slice(fileName.lastIndexOf('.')).toLowerCase();
+    return `a spreadsheet (${ext}), not an export: save it as CSV UTF-8 (Excel: File > Save As > CSV UTF-8) and load the .csv`;
+  }
+  return 'not an export file: the extension is none of .csv, .csv.gz, .parquet, .arrow, .feather, .arrows, .jsonl, .ndjson';
+}
+
+/** The table a `--table NAME` names (any letter case); anything else is a usage error listing the tables. */
+export function tableNamed(name: string): TableName {
+  const table = TABLE_NAMES.find((t) => t === name.trim().toLowerCase());
+  if (!table) throw new UsageError(`--table ${printable(name)}: no such table; the tables are ${TABLE_NAMES.join(', ')}`);
+  return table;
+}
+
 /** The longest table name the file name starts with (case-insensitive), so `blood_points…` is not read as another. */
 export function tableOf(fileName: string): TableName | null {
   const lower = fileName.toLowerCase();
@@ -45,8 +70,12 @@ export interface Expansion {
   notes: string[];
 }
 
-/** Expands the command's paths: files as given, folders recursively in path name order. A missing path is a usage error. */
-export function expandPaths(paths: string[], cwd = process.cwd()): Expansion {
+/**
+ * Expands the command's paths: files as given, folders recursively in path name order. A missing path is a usage
+ * error. `table` (from --table) is the table of every file, whatever its name says. Spreadsheets in a folder are
+ * listed (and refused when loaded), not skipped: they are exports saved in the wrong format.
+ */
+export function expandPaths(paths: string[], cwd = process.cwd(), table: TableName | null = null): Expansion {
   const files: ExportFile[] = [];
   const notes: string[] = [];
   for (const given of paths) {
@@ -60,21 +89,22 @@ export function expandPaths(paths: string[], cwd = process.cwd()): Expansion {
     if (stats.isDirectory()) {
       const special: string[] = [];
       const found = walk(absolute, special).sort(byPathName);
-      const exports = found.filter((f) => formatOf(basename(f)) !== null);
-      for (const f of found) if (formatOf(basename(f)) === null) notes.push(`${printable(display(f, cwd))}: not an export file (skipped)`);
+      const listed = (f: string) => formatOf(basename(f)) !== null || isSpreadsheet(basename(f));
+      const exports = found.filter(listed);
+      for (const f of found) if (!listed(f)) notes.push(`${printable(display(f, cwd))}: not an export file (skipped)`);
       for (const f of special.sort(byPathName)) notes.push(`${printable(display(f, cwd))}: not a regular file (skipped)`);
       if (exports.length === 0) notes.push(`${printable(display(absolute, cwd))}: no export file in this folder`);
-      files.push(...exports.map((f) => describe(f, cwd)));
+      files.push(...exports.map((f) => describe(f, cwd, table)));
     } else {
-      files.push(describe(absolute, cwd));
+      files.push(describe(absolute, cwd, table));
     }
   }
   return { files, notes };
 }
 
-function describe(absolutePath: string, cwd: string): ExportFile {
+function describe(absolutePath: string, cwd: string, table: TableName | null): ExportFile {
   const name = basename(absolutePath);
-  return { displayPath: display(absolutePath, cwd), absolutePath, table: tableOf(name), format: formatOf(name) };
+  return { displayPath: display(absolutePath, cwd), absolutePath, table: table ?? tableOf(name), format: formatOf(name) };
 }
 
 function display(absolutePath: string, cwd: string): string {

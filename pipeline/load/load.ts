@@ -10,8 +10,9 @@ import { FileRejected, UsageError } from '../errors.ts';
 import { sqlFile } from '../paths.ts';
 import { ensureSchema } from '../warehouse/schema.ts';
 import { publishSnapshot, snapshotIsBehind } from '../warehouse/snapshots.ts';
+import type { TableName } from '../warehouse/tables.ts';
 import { Warehouse } from '../warehouse/warehouse.ts';
-import { expandPaths, type ExportFile } from './files.ts';
+import { expandPaths, notAnExportReason, type ExportFile } from './files.ts';
 import { parseStatement, type HmacPads } from './parse.ts';
 import { printable, shortList } from './printable.ts';
 import { duckdbReason, openRawSource, sha256Of } from './read.ts';
@@ -32,13 +33,36 @@ export interface FileResult extends Partial<StoreCounts> {
 export interface LoadOptions {
   dbPath: string;
   paths: string[];
+  /** --table: the table of every file, whatever its name says. */
+  table?: TableName | null;
   now: Date;
   hmacKey: Buffer | null;
   /** Progress and notes for people, on stderr. */
   log: (line: string) => void;
-  /** Called with (file, fraction done) while a big statement runs. */
-  onProgress?: (file: string, fraction: number) => void;
+  /** Told when a file starts, enters each step, and is done; a display keeps its own clock. */
+  onProgress?: (progress: LoadProgress) => void;
   lockWaitMs?: number;
+}
+
+/**
+ * The steps of one file: `hashing` (its SHA-256, to skip a file already loaded), `reading` (the text checks, and
+ * the transcoded copy of a GB18030 file), `parsing` (one DuckDB statement, which reports no progress of its own),
+ * `storing` (upsert, quarantine, load_log); then `done`.
+ */
+export type LoadStep = 'hashing' | 'reading' | 'parsing' | 'storing' | 'done';
+
+export interface LoadProgress {
+  /** As shown to people; `absolutePath` is the file on disk. */
+  file: string;
+  absolutePath: string;
+  /** 1-based position of the file among `count` files of this load. */
+  index: number;
+  count: number;
+  /** Size of the file on disk. */
+  bytes: number;
+  step: LoadStep;
+  /** Rows read from the file, once parsed (from `storing` on). */
+  rows?: number;
 }
 
 export interface LoadReport {
@@ -48,7 +72,7 @@ export interface LoadReport {
 }
 
 export async function loadExports(options: LoadOptions): Promise<LoadReport> {
-  const { files, notes } = expandPaths(options.paths);
+  const { files, notes } = expandPaths(options.paths, process.cwd(), options.table ?? null);
   for (const note of notes) options.log(note);
   const warehouse = await Warehouse.open(options.dbPath, { lockWaitMs: options.lockWaitMs ?? 600_000, onWait: options.log });
   const results: FileResult[] = [];
@@ -62,10 +86,14 @@ export async function loadExports(options: LoadOptions): Promise<LoadReport> {
     await ensureSchema(warehouse);
     await prepareSession(warehouse);
     const hmac = options.hmacKey ? hmacPads(options.hmacKey) : null;
-    for (const file of files) {
+    for (const [i, file] of files.entries()) {
       const started = Date.now();
-      const result = await loadOne(warehouse, file, options, hmac, scratch);
+      const where = { file: file.displayPath, absolutePath: file.absolutePath, index: i + 1, count: files.length, bytes: sizeOf(file) };
+      const step: StepReport = (name, rows) => options.onProgress?.({ ...where, step: name, rows });
+      step('hashing');
+      const result = await loadOne(warehouse, file, options, hmac, scratch, step);
       result.seconds = (Date.now() - started) / 1000;
+      step('done', result.rowsRead);
       results.push(result);
       options.log(describeResult(result));
     }
@@ -82,26 +110,52 @@ export function scratchFolder(dbPath: string): string {
   return `${dbPath}.scratch`;
 }
 
-async function loadOne(warehouse: Warehouse, file: ExportFile, options: LoadOptions, hmac: HmacPads | null, scratch: string): Promise<FileResult> {
+type StepReport = (step: LoadStep, rows?: number) => void;
+
+function sizeOf(file: ExportFile): number {
+  try {
+    return statSync(file.absolutePath).size;
+  } catch {
+    return 0; // gone since it was listed: loadOne says so
+  }
+}
+
+async function loadOne(
+  warehouse: Warehouse,
+  file: ExportFile,
+  options: LoadOptions,
+  hmac: HmacPads | null,
+  scratch: string,
+  step: StepReport,
+): Promise<FileResult> {
   const base = { file: file.displayPath, table: file.table, seconds: 0 };
   try {
     // stat, not open: opening a FIFO waits for a writer, and /dev/zero never ends.
     if (!statSync(file.absolutePath).isFile()) throw new FileRejected(file.displayPath, 'not a regular file (a FIFO, device or socket): refused');
-    if (!file.format) throw new FileRejected(file.displayPath, 'not an export file: the extension is none of .csv, .csv.gz, .parquet, .arrow, .feather, .arrows, .jsonl, .ndjson');
-    if (!file.table) throw new FileRejected(file.displayPath, 'cannot tell the table from the file name: it must start with cases, persons, suspects, alerts, blood_points or events');
+    if (!file.format) throw new FileRejected(file.displayPath, notAnExportReason(file.absolutePath));
+    if (!file.table) {
+      throw new FileRejected(
+        file.displayPath,
+        'cannot tell the table from the file name: it must start with cases, persons, suspects, alerts, blood_points or events (or name the table with --table)',
+      );
+    }
     const sha256 = await sha256Of(file);
     const known = await warehouse.all(`SELECT load_id FROM load_log WHERE sha256 = $sha256`, { sha256 });
     if (known.length > 0) return { ...base, outcome: 'already loaded' };
 
     const startedAt = options.now;
+    step('reading');
     const source = await openRawSource(warehouse, file, scratch);
     try {
       const statement = parseStatement({ table: file.table, source, now: options.now, hmac });
-      await withProgress(warehouse, () => warehouse.run(statement.sql, statement.params), (f) => options.onProgress?.(file.displayPath, f)).catch(
-        (error) => {
-          throw new FileRejected(file.displayPath, `cannot be read: ${duckdbReason(error)}`);
-        },
-      );
+      step('parsing');
+      await warehouse.run(statement.sql, statement.params).catch((error) => {
+        throw new FileRejected(file.displayPath, `cannot be read: ${duckdbReason(error)}`);
+      });
+      if (options.onProgress) {
+        const [{ rows }] = await warehouse.all<{ rows: number }>(`SELECT count(*) AS rows FROM _parsed`);
+        step('storing', Number(rows));
+      }
       const [{ next }] = await warehouse.all<{ next: number }>(`SELECT coalesce(max(load_id), 0) + 1 AS next FROM load_log`);
       const counts = await storeParsed(warehouse, {
         loadId: next,
@@ -155,19 +209,6 @@ export function readHmacKey(env: NodeJS.ProcessEnv): Buffer | null {
   const key = readFileSync(file, 'utf8').trim();
   if (!key) throw new UsageError(`BULLETIN_PII_KEY_FILE: ${file}: the file is empty`);
   return Buffer.from(key, 'utf8');
-}
-
-/** Runs a long statement while reporting the connection's progress every half second. */
-async function withProgress<T>(warehouse: Warehouse, work: () => Promise<T>, report: (fraction: number) => void): Promise<T> {
-  const timer = setInterval(() => {
-    const percentage = warehouse.progress();
-    if (percentage >= 0) report(percentage / 100);
-  }, 500);
-  try {
-    return await work();
-  } finally {
-    clearInterval(timer);
-  }
 }
 
 function describeResult(result: FileResult): string {
