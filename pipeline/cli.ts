@@ -258,7 +258,7 @@ function buildProgram(): Command {
     .option('--file <file>', 'read the statement from a file')
     .option('--query <name>', 'run a saved query of queries/analysis (bulletin queries lists them)')
     .option('--param <name=value...>', 'a parameter of the saved query (repeatable)')
-    .addOption(new Option('--format <format>', 'table, csv, json, arrow or parquet (default: from --out, else table)'))
+    .addOption(new Option('--format <format>', 'table, csv, json, parquet, arrow or xlsx (default: from the extension of --out, else table)'))
     .option('--out <file>', 'write the result to this file instead of standard output')
     .option('--bom', 'csv: start with a UTF-8 byte-order mark (for spreadsheets)')
     .option('--timeout <seconds>', 'query time limit (default 60; env BULLETIN_SQL_TIMEOUT)')

@@ -5,12 +5,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Debian packages: Chromium prints the PDFs, Noto CJK carries the Chinese text, poppler-utils reads PDFs back in tests,
-# tmux gives the tests a real terminal (the progress of `bulletin load`).
+# tmux gives the tests a real terminal (the progress of `bulletin load`, the SQL shell), LibreOffice Calc opens the
+# Excel workbooks of `bulletin sql` in tests.
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 dpkg -s fonts-noto-cjk >/dev/null 2>&1 || missing+=(fonts-noto-cjk)
 command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)
 command -v tmux >/dev/null 2>&1 || missing+=(tmux)
+command -v soffice >/dev/null 2>&1 || missing+=(libreoffice-calc)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing ${missing[*]} from Debian" >&2
   sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
