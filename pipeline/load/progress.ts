@@ -5,7 +5,7 @@ import { readFileSync, readdirSync, readlinkSync, realpathSync } from 'node:fs';
 import { displayWidth } from '../text-width.ts';
 import type { LoadProgress } from './load.ts';
 import { printable } from './printable.ts';
-import { shortenMiddle } from './report.ts';
+import { shortenMiddle, shortenPath } from './report.ts';
 
 const SHOW_AFTER_MS = 2_000;
 const PLAIN_EVERY_MS = 10_000;
@@ -35,7 +35,7 @@ export interface ProgressDisplay {
   stop(): void;
 }
 
-export function progressDisplay(stream: NodeJS.WriteStream = process.stderr, clock: () => number = Date.now): ProgressDisplay {
+export function progressDisplay(stream: NodeJS.WriteStream = process.stderr): ProgressDisplay {
   const tty = stream.isTTY === true;
   let current: Current | null = null;
   let shown = false;
@@ -45,7 +45,7 @@ export function progressDisplay(stream: NodeJS.WriteStream = process.stderr, clo
 
   function draw() {
     if (!current) return;
-    const now = clock();
+    const now = Date.now();
     sample(current, now);
     const elapsed = now - current.startedAt;
     if (tty) {
@@ -66,7 +66,7 @@ export function progressDisplay(stream: NodeJS.WriteStream = process.stderr, clo
 
   return {
     update(progress) {
-      const now = clock();
+      const now = Date.now();
       if (progress.step === 'done') {
         clear();
         current = null;
@@ -116,7 +116,7 @@ function progressLine(current: Current, now: number, width: number): string {
   const tail = `${of}: ${parts.join(', ')}`;
   const name = printable(progress.file);
   const room = width - displayWidth(tail);
-  return room >= 8 ? `${shortenMiddle(name, room)}${tail}` : shortenMiddle(`${name}${tail}`, width);
+  return room >= 8 ? `${shortenPath(name, room)}${tail}` : shortenMiddle(`${name}${tail}`, width);
 }
 
 function sample(current: Current, now: number) {
@@ -175,13 +175,13 @@ function realPathOf(path: string): string {
 const UNITS = ['B', 'kB', 'MB', 'GB', 'TB'];
 
 /** 86.2 MB: powers of 1000, as file managers show sizes. */
-export function formatBytes(bytes: number): string {
+function formatBytes(bytes: number): string {
   const unit = unitOf(bytes);
   return `${scaled(bytes, unit)} ${UNITS[unit]}`;
 }
 
 /** 45.1 of 86.2 MB: both in the unit of the total. */
-export function bytesOf(done: number, total: number): string {
+function bytesOf(done: number, total: number): string {
   const unit = unitOf(total);
   return `${scaled(done, unit)} of ${scaled(total, unit)} ${UNITS[unit]}`;
 }
@@ -198,7 +198,7 @@ function scaled(bytes: number, unit: number): string {
 }
 
 /** 0:07, 12:45, 1:02:03. */
-export function clockTime(ms: number): string {
+function clockTime(ms: number): string {
   const total = Math.floor(ms / 1000);
   const [h, m, s] = [Math.floor(total / 3600), Math.floor(total / 60) % 60, total % 60];
   const mm = h > 0 ? String(m).padStart(2, '0') : String(m);

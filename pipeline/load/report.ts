@@ -91,7 +91,7 @@ export function shortenMiddle(text: string, width: number): string {
 }
 
 /** A text within `width` columns, cut at the end with "…". */
-export function shortenEnd(text: string, width: number): string {
+function shortenEnd(text: string, width: number): string {
   if (displayWidth(text) <= width) return text;
   return `${takeWidth(text, Math.max(0, width - displayWidth(ELLIPSIS)))}${ELLIPSIS}`;
 }
