@@ -6,6 +6,7 @@
 //   sql "SELECT 1"                     <= 0.6 s (the command and its query engine process)
 //   metrics --as-of … --json           <= 1 s
 //   desk serve, spawn to GET /login    < 1 s (issue 14)
+// Flags: --runs N (10); --bin FILE, another checkout's bin/bulletin.js to time instead (its own demo warehouse).
 // It exits 0 even when a target is missed (a measurement, not a test), 1 when a step itself failed.
 import { spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
@@ -14,8 +15,8 @@ import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { flag, median } from './common.ts';
 
-const repoRoot = resolve(import.meta.dirname, '..');
-const bulletinBin = join(repoRoot, 'bin', 'bulletin.js');
+const bulletinBin = resolve(flag('--bin', join(import.meta.dirname, '..', 'bin', 'bulletin.js')));
+const repoRoot = resolve(bulletinBin, '..', '..');
 const runs = Number(flag('--runs', '10'));
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -96,7 +97,7 @@ async function main(): Promise<void> {
     { label: 'metrics --as-of 2021-11-30 --json (demo)', target: 1, once: command(['--db', db, 'metrics', '--as-of', '2021-11-30', '--json'], 0, work, env) },
     { label: 'desk serve, spawn to GET /login (demo)', target: 1, under: true, once: deskServe(db, work, env) },
   ];
-  log(`bench:cli: ${runs} runs of each step, interleaved with bare node; ${cpus().length} cores, load average ${loadavg()[0].toFixed(1)}`);
+  log(`bench:cli: ${bulletinBin}, ${runs} runs of each step, interleaved with bare node; ${cpus().length} cores, load average ${loadavg()[0].toFixed(1)}`);
   const bare: number[] = [];
   const times = steps.map(() => [] as number[]);
   try {
