@@ -76,7 +76,11 @@ async function main(): Promise<void> {
       await page.goto(`${url}/lang/${lang}?back=/`);
       await page.screenshot({ path: join(out, `desk-editions.${lang}.png`) });
       await page.goto(`${url}${edition}`, { waitUntil: 'networkidle0' });
-      await page.screenshot({ path: join(out, `desk-edition.${lang}.png`), fullPage: true });
+      // The top of the edition page (drafts side by side, checklist, the first figures, the actions): the whole page
+      // is five screens tall and would put megabytes into git at every run.
+      await page.setViewport({ width: 1440, height: 1500, deviceScaleFactor: 1 });
+      await page.screenshot({ path: join(out, `desk-edition.${lang}.png`) });
+      await page.setViewport({ width: 1440, height: 1000, deviceScaleFactor: 1 });
       process.stderr.write(`screenshots: ${join('docs', 'screenshots', `desk-editions.${lang}.png`)}, desk-edition.${lang}.png\n`);
     }
   } finally {
