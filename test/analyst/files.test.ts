@@ -255,6 +255,11 @@ describe('bulletin sql: the files analysts open', () => {
     // --format xlsx names the same format.
     const named = await sql(['SELECT 1 AS a', '--format', 'xlsx', '--out', join(tmp.dir, 'named.xlsx')]);
     expect(named.code, named.stderr).toBe(0);
+    // A value longer than a cell holds stops the command with one line rather than write a workbook to repair.
+    const long = await sql([`SELECT 'short' AS note UNION ALL SELECT repeat('团', 32768)`, '--out', join(tmp.dir, 'long.xlsx')]);
+    expect(long.code).toBe(1);
+    expect(long.stderr).toMatch(/^bulletin: a value in column note is longer than an Excel cell holds \(32,767 characters\): use --format csv or parquet\n$/);
+    expect(existsSync(join(tmp.dir, 'long.xlsx'))).toBe(false);
   }, 120_000);
 
   it('no format writes another: an extension that disagrees with --format, or names none, is refused and nothing is written', async () => {
