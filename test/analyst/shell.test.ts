@@ -3,6 +3,8 @@
 // and a second one leaves; up-arrow recalls a statement typed over several lines whole; the note on rows not shown
 // names the shell's own commands, and .maxrows shows more. Real processes on a real warehouse.
 import { spawnSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bulletinBin, conformanceDir, runCli, tempDir } from '../helpers.ts';
@@ -31,6 +33,8 @@ describe('bulletin sql: the shell on a terminal', () => {
   }, 120_000);
   afterAll(() => {
     spawnSync('tmux', ['-L', SOCKET, 'kill-server']);
+    // The server leaves its socket behind.
+    rmSync(join(process.env.TMUX_TMPDIR ?? tmpdir(), `tmux-${process.getuid?.() ?? 0}`, SOCKET), { force: true });
     tmp?.cleanup();
   });
 
