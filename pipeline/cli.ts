@@ -176,7 +176,7 @@ function buildProgram(): Command {
       const globals = command.optsWithGlobals() as GlobalOptions;
       const ctx = await deskContext(dbPath, globals.config);
       // The desk decides: no mail during a hold; a press bulletin only as its released edition.
-      const result = await deliverThroughDesk(ctx, { dbPath: ctx.dbPath, configPath: globals.config, ...options });
+      const result = await deliverThroughDesk(ctx, { dbPath: ctx.dbPath, ...options });
       for (const r of result.recipients) process.stdout.write(`${r.outcome}\t${r.recipient}\t${r.messageId}\t${r.code ?? ''}\t${r.response}\n`);
       const failure = deliveryFailure(result);
       if (failure) throw failure;
@@ -210,7 +210,7 @@ function buildProgram(): Command {
       const [{ runScheduler }, { configPath, loadConfig }] = await Promise.all([import('./schedule/scheduler.ts'), import('./config.ts')]);
       const globals = command.optsWithGlobals() as GlobalOptions;
       const config = loadConfig(configPath(globals.config));
-      await runScheduler({ dbPath: globals.db ?? defaultWarehousePath, configPath: globals.config, config });
+      await runScheduler({ dbPath: globals.db ?? defaultWarehousePath, config });
     });
 
   program
@@ -229,7 +229,7 @@ function buildProgram(): Command {
       const job = jobNamed(config, name);
       const result = await runJob(
         job,
-        { dbPath: globals.db ?? defaultWarehousePath, configPath: globals.config, config, log: (line) => process.stderr.write(`${line}\n`) },
+        { dbPath: globals.db ?? defaultWarehousePath, config, log: (line) => process.stderr.write(`${line}\n`) },
         { slot: null, trigger: 'manual', asOf: options.asOf },
       );
       if (result.outcome !== 'ok') throw new InputRefused(`job ${name}: ${result.error ?? result.outcome}`);
@@ -358,7 +358,7 @@ function buildProgram(): Command {
       const globals = command.optsWithGlobals() as GlobalOptions;
       const config = loadConfig(configPath(globals.config));
       const log = (line: string) => process.stderr.write(`${line}\n`);
-      const server = await startDeskServer({ dbPath, configPath: globals.config, config, listen: options.listen, env: process.env, log });
+      const server = await startDeskServer({ dbPath, config, listen: options.listen, env: process.env, log });
       log(`desk page on ${server.url} (warehouse ${warehouseOf(command)})`);
       if (!isLoopbackHost(parseListen(options.listen).host)) log(`note: listening beyond this machine (${options.listen}): anyone who reaches it can try to log in`);
       await new Promise<void>((resolve) => {

@@ -11,7 +11,7 @@
 // 'retrying' and is retried after a backoff, also by a later run; a permanent one is not retried in the run.
 import { existsSync, readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { configPath, expandRecipients, loadConfig } from '../config.ts';
+import { configPath, expandRecipients, loadConfig, type Config } from '../config.ts';
 import { InputRefused } from '../errors.ts';
 import { checkedDate, operationWindow } from '../figures/window.ts';
 import type { Language } from '../labels.ts';
@@ -24,6 +24,8 @@ import { createMailer, describeSmtp, smtpSettings, type SendOutcome } from './sm
 
 export interface DeliverOptions {
   dbPath: string;
+  /** The configuration as the command read it; absent: read from configPath. */
+  config?: Config;
   configPath?: string;
   asOf: string;
   operationStart?: string;
@@ -68,7 +70,7 @@ export async function deliverBulletin(options: DeliverOptions): Promise<DeliverR
   const templateName = options.template ?? 'press';
   const kind = bulletinKind(templateName);
   const languages = languagesOf(options.lang ?? 'all');
-  const config = loadConfig(configPath(options.configPath));
+  const config = options.config ?? loadConfig(configPath(options.configPath));
   const window = operationWindow(config.file, config.operations, asOf, options.operationStart);
   const smtp = smtpSettings(env);
   const recipients = expandRecipients(options.to, config.mail.lists, `mail.lists of ${config.file}`);
@@ -80,7 +82,7 @@ export async function deliverBulletin(options: DeliverOptions): Promise<DeliverR
   let rendered = false;
   let files = readRendered(outDir, templateName, languages);
   if (!files || snapshot === null || files.some((f) => f.figures.snapshot !== snapshot)) {
-    await renderBulletin({ dbPath: options.dbPath, configPath: options.configPath, asOf, operationStart: options.operationStart, lang: options.lang, template: templateName, out: outDir });
+    await renderBulletin({ dbPath: options.dbPath, config, asOf, operationStart: options.operationStart, lang: options.lang, template: templateName, out: outDir });
     rendered = true;
     files = readRendered(outDir, templateName, languages)!;
   }

@@ -118,7 +118,7 @@ function table(header: string[], rows: string[][]): string {
 /** The desk's context for a command: the configuration read once, the clock, lines for people on stderr. */
 export async function deskContext(dbPath: string, configFile: string | undefined, env = process.env): Promise<DeskContext> {
   const { configPath, loadConfig } = await import('../config.ts');
-  return { dbPath, configPath: configFile, config: loadConfig(configPath(configFile)), now: currentTime(env), log: (line) => process.stderr.write(`${line}\n`) };
+  return { dbPath, config: loadConfig(configPath(configFile)), now: currentTime(env), log: (line) => process.stderr.write(`${line}\n`) };
 }
 
 export function describeEdition(view: EditionView): string {

@@ -48,7 +48,6 @@ import type { Actor } from './workflow.ts';
 
 export interface DeskContext {
   dbPath: string;
-  configPath?: string;
   config: Config;
   now: Date;
   log: (line: string) => void;
@@ -131,7 +130,7 @@ export async function refreshDraft(ctx: DeskContext, edition: Edition, actor: Ac
 async function renderEdition(ctx: DeskContext, edition: Edition, out: string, mark: RenderOptions['mark']): Promise<RenderResult> {
   const result = await renderBulletin({
     dbPath: ctx.dbPath,
-    configPath: ctx.configPath,
+    config: ctx.config,
     asOf: edition.as_of,
     operationStart: operationStartOf(edition.operation),
     lang: 'all',

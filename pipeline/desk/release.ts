@@ -264,7 +264,7 @@ export async function deliverThroughDesk(ctx: DeskContext, options: DeliverOptio
   });
   // A briefing never released as an edition is rendered and mailed as before; once released, it goes as that
   // edition (the same delivery-log entry, so nobody gets it twice by two routes).
-  if (!released && bulletinKind(template).audience !== 'public') return deliverBulletin({ ...options, log: ctx.log });
+  if (!released && bulletinKind(template).audience !== 'public') return deliverBulletin({ ...options, config: ctx.config, log: ctx.log });
   if (!released) {
     const how = !open
       ? `make one: bulletin edition draft --as-of ${options.asOf} --template ${template} --as USER, then submit, approve and release it`

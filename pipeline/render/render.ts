@@ -37,6 +37,8 @@ import { bulletinKind, fillTemplate } from './templates.ts';
 
 export interface RenderOptions {
   dbPath: string;
+  /** The configuration as the command read it; absent: read from configPath. */
+  config?: Config;
   configPath?: string;
   asOf: string;
   operationStart?: string;
@@ -84,7 +86,7 @@ export async function renderBulletin(options: RenderOptions): Promise<RenderResu
   const languages = languagesOf(options.lang ?? 'all');
   const templateName = options.template ?? 'press';
   const kind = bulletinKind(templateName);
-  const config = loadConfig(configPath(options.configPath));
+  const config = options.config ?? loadConfig(configPath(options.configPath));
   const window = operationWindow(config.file, config.operations, asOf, options.operationStart);
   checkMarks(options.mark, options.correction);
   const editorial = readEditorial(asOf, languages);

@@ -10,7 +10,6 @@ import { finishRun, startRun, type RunOutcome, type RunTrigger } from './runs.ts
 
 export interface JobContext {
   dbPath: string;
-  configPath?: string;
   config: Config;
   /** Aborted by SIGTERM: the job stops at its next safe point. */
   signal?: AbortSignal;
@@ -75,5 +74,5 @@ async function perform(job: Job, context: JobContext, run: { slot: Date | null; 
   // A bulletin goes out only through the desk (desk.md rule 4): held for sign-off, or released at once unreviewed.
   const asOf = run.asOf ?? asOfForSlot(job, run.slot ?? new Date());
   const { scheduledBulletin } = await import('../desk/scheduled.ts');
-  return scheduledBulletin({ dbPath: context.dbPath, configPath: context.configPath, config: context.config, now: currentTime(env), log: context.log }, job, asOf, context.signal);
+  return scheduledBulletin({ dbPath: context.dbPath, config: context.config, now: currentTime(env), log: context.log }, job, asOf, context.signal);
 }

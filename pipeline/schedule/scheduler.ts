@@ -17,7 +17,6 @@ import { handledUntil } from './runs.ts';
 
 export interface ScheduleOptions {
   dbPath: string;
-  configPath?: string;
   config: Config;
   /** Stop after this many job runs (tests); default: run until a signal. */
   maxRuns?: number;
@@ -56,7 +55,7 @@ export async function runScheduler(options: ScheduleOptions): Promise<void> {
     const told = new Set<string>();
     while (!stop.signal.aborted) {
       // Approved editions whose release time has come go out within a minute (desk.md rule 5).
-      await releaseDue({ dbPath: options.dbPath, configPath: options.configPath, config, now: currentTime(), log }, told, stop.signal);
+      await releaseDue({ dbPath: options.dbPath, config, now: currentTime(), log }, told, stop.signal);
       const now = new Date();
       // The job whose owed slot is oldest runs first.
       const due = config.jobs
@@ -67,7 +66,7 @@ export async function runScheduler(options: ScheduleOptions): Promise<void> {
         const { job, slot } = due[0];
         const trigger = slot.getTime() < startedAt ? 'catch-up' : 'schedule';
         busy = true;
-        const result = await runJob(job, { dbPath: options.dbPath, configPath: options.configPath, config, signal: stop.signal, log }, { slot, trigger });
+        const result = await runJob(job, { dbPath: options.dbPath, config, signal: stop.signal, log }, { slot, trigger });
         busy = false;
         // A stopped run is owed again on the next start; anything else handles its slot.
         if (result.outcome !== 'stopped') handled.set(job.name, slot);

@@ -30,7 +30,6 @@ import { pageHtml, pageLabels } from './views.ts';
 
 export interface DeskAppOptions {
   dbPath: string;
-  configPath?: string;
   config: Config;
   env: NodeJS.ProcessEnv;
   /** Minutes without a request after which a session ends. */
@@ -67,7 +66,7 @@ export function deskApp(options: DeskAppOptions): Hono<Env> {
   const throttle = new LoginThrottle();
   const now = () => currentTime(options.env);
   const facts = new EditionFacts(options.dbPath);
-  const deskContext = (): DeskContext => ({ dbPath: options.dbPath, configPath: options.configPath, config: options.config, now: now(), log: options.log });
+  const deskContext = (): DeskContext => ({ dbPath: options.dbPath, config: options.config, now: now(), log: options.log });
   const app = new Hono<Env>();
 
   // A response may carry a policy of its own (the framed bulletin HTML): set here, outside secureHeaders, which

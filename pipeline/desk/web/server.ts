@@ -25,9 +25,9 @@ export function isLoopbackHost(host: string): boolean {
   return host === 'localhost' || host === '::1' || /^127\./.test(host);
 }
 
-export async function startDeskServer(options: { dbPath: string; configPath?: string; config: Config; listen: string; env: NodeJS.ProcessEnv; log: (line: string) => void }): Promise<DeskServer> {
+export async function startDeskServer(options: { dbPath: string; config: Config; listen: string; env: NodeJS.ProcessEnv; log: (line: string) => void }): Promise<DeskServer> {
   const { host, port } = parseListen(options.listen);
-  const app = deskApp({ dbPath: options.dbPath, configPath: options.configPath, config: options.config, env: options.env, idleMinutes: options.config.desk.sessionIdleMinutes, log: options.log });
+  const app = deskApp({ dbPath: options.dbPath, config: options.config, env: options.env, idleMinutes: options.config.desk.sessionIdleMinutes, log: options.log });
   const server = await new Promise<ServerType>((resolve, reject) => {
     const started = serve({ fetch: app.fetch, hostname: host, port }, () => resolve(started));
     started.once('error', (error: NodeJS.ErrnoException) =>
