@@ -23,6 +23,7 @@ import type { Figures, Split } from '../figures/figures.ts';
 import { label, labelsFor, type Language } from '../labels.ts';
 import { repoRoot } from '../paths.ts';
 import { exactNumber, percentage, suppressSmallCells } from '../publish/rules.ts';
+import { CJK_SANS, LATIN_SANS } from '../render/fonts.ts';
 
 export const CHART_IDS = [
   'recovered-by-years-missing',
@@ -146,10 +147,50 @@ function fill(pattern: string, values: Record<string, string>): string {
   return pattern.replace(/\{(\w+)\}/g, (all, key: string) => values[key] ?? all);
 }
 
+/** A chart's numbers as a small table beside it, so a screen reader and a text search find them too. */
+export interface ChartTable {
+  caption: string;
+  /** The chart's categories (months, years, buckets, methods, provinces), one column each. */
+  head: string[];
+  /** One row per series: its name, then the number printed for each category. */
+  rows: { name: string; cells: string[] }[];
+}
+
+/** The numbers a chart prints (the same `shown` strings), laid out across: categories as columns, series as rows. */
+export function chartTable(id: ChartId, figures: Figures, options: ChartOptions): ChartTable {
+  const { language } = options;
+  const words = chartText()[id][language];
+  const caption = fill(chartText().common[language].tableCaption, { title: words.title });
+  const rows = chartRows(id, figures, options);
+  const across = (name: string, field: string) => ({ name, cells: rows.map((row) => String(row[field])) });
+  switch (id) {
+    case 'recovered-by-month':
+      return { caption, head: rows.map((r) => String(r.label)), rows: [across(words.month, 'shown'), across(words.total, 'totalShown')] };
+    case 'recovered-by-years-missing':
+    case 'cases-reported-by-year':
+      return { caption, head: rows.map((r) => String(r.label)), rows: [across(words.y, 'shown')] };
+    case 'recovered-by-method':
+    case 'top-provinces':
+      return { caption, head: rows.map((r) => String(r.label)), rows: [across(words.x, 'shown')] };
+    case 'detection-rate-by-year': {
+      const years = [...new Map(rows.map((r) => [String(r.year), String(r.label)])).entries()];
+      const categories = [...new Map(rows.map((r) => [String(r.category), String(r.name)])).entries()];
+      const shown = new Map(rows.map((r) => [`${r.category}\u0000${r.year}`, r.rate === null ? '–' : String(r.shown)]));
+      return {
+        caption,
+        head: years.map(([, yearLabel]) => yearLabel),
+        rows: categories.map(([category, name]) => ({ name, cells: years.map(([year]) => shown.get(`${category}\u0000${year}`) ?? '–') })),
+      };
+    }
+  }
+}
+
 // 2. Text, spec, theme ---------------------------------------------------------------------------------------------
 
 interface CommonText {
   months: string[];
+  /** The caption of a chart's table, with {title}. */
+  tableCaption: string;
   monthOfYear: string;
   dayOfMonth: string;
   partialYear: string;
@@ -212,9 +253,19 @@ export function compileChart(id: ChartId, language: Language): vega.Spec {
   return compileSpec(bindText(readJson(`${id}.vl.json`), words, where) as TopLevelSpec, language, where);
 }
 
-/** A Vega-Lite spec compiled with theme.json and the language's locale. Any warning throws: it is a bug of the spec. */
+/**
+ * The charts' fonts (pipeline/render/fonts.ts, TrueType): English in Noto Sans with the CJK face for any Chinese
+ * within, Chinese in the CJK face. Names unquoted: the SVG carries them in a font-family attribute.
+ */
+export const CHART_FONTS: Record<Language, string> = { en: `${LATIN_SANS}, ${CJK_SANS}, sans-serif`, zh: `${CJK_SANS}, sans-serif` };
+
+/**
+ * A Vega-Lite spec compiled with theme.json, the language's font and locale. Any warning throws: it is a bug of the
+ * spec. theme.json sets vertical axes' titles horizontal, above the axis: a rotated title comes out of a PDF's text
+ * reversed ("nerdlihC").
+ */
 export function compileSpec(spec: TopLevelSpec, language: Language, where: string): vega.Spec {
-  const config: Config = { ...(readJson('theme.json') as Config), locale: locale(language) };
+  const config: Config = { ...(readJson('theme.json') as Config), font: CHART_FONTS[language], locale: locale(language) };
   const warnings: string[] = [];
   const compiled = compile(spec, { config, logger: collectingLogger(warnings) }).spec;
   if (warnings.length > 0) throw new Error(`${where}: vega-lite warnings: ${warnings.join('; ')}`);

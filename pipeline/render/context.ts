@@ -2,6 +2,7 @@
 // charts' SVG, the tables with their publication rules applied, the comparisons of the briefing, the data-quality
 // annex and the press office's notable cases. Every table cell that prints a figure is recorded like a helper's.
 import type { Figures } from '../figures/figures.ts';
+import type { ChartTable } from '../charts/charts.ts';
 import { label, labelsFor, type Language } from '../labels.ts';
 import { exactNumber, percentage, suppressSmallCells } from '../publish/rules.ts';
 import type { NotableCase } from './editorial.ts';
@@ -9,6 +10,8 @@ import { formatDate, type PrintedFigure } from './helpers.ts';
 
 /** Chart ids as they appear in the context (charts.recovered_by_month.svg): dashes become underscores. */
 export type ChartSvgs = Record<string, string>;
+/** A chart's numbers as a table (pipeline/charts chartTable), shown beside it where the template asks. */
+export type ChartTables = Record<string, ChartTable>;
 
 export interface Comparison {
   /** The figures of the bulletin released before this one (the release log), when there is one. */
@@ -39,6 +42,7 @@ export interface BulletinFacts {
   quality: DataQuality;
   notableCases: NotableCase[];
   charts: ChartSvgs;
+  chartTables?: ChartTables;
 }
 
 /** Scalar figures, in the order of metrics.md: the rows of the briefing's table of figures. */
@@ -120,7 +124,7 @@ export function templateContext(facts: BulletinFacts, language: Language): { con
     partial_year: facts.partialYear,
     since: Object.fromEntries(Object.entries(facts.since)),
     figures,
-    charts: Object.fromEntries(Object.entries(facts.charts).map(([id, svg]) => [id, { svg }])),
+    charts: Object.fromEntries(Object.entries(facts.charts).map(([id, svg]) => [id, { svg, table: facts.chartTables?.[id] ?? null }])),
     long_buckets: longBuckets,
     trend: {
       first_year: years[0],

@@ -15,7 +15,9 @@
 //
 // Header and footer: Chromium prints them inside the page margins, so the caller's stylesheet must leave room with
 // its @page margin: at least 15 mm at the top and the bottom (templates/styles/print.css has 20 mm and 18 mm).
-// Without an @page margin, 15 mm all round is used. They are set in Noto Sans CJK SC at 8.5 px.
+// Without an @page margin, 15 mm all round is used. They are set in Noto Sans (Chinese in Noto Sans CJK SC TT) at 8.5 px.
+//
+// Fonts: Chromium gets a fontconfig configuration (fonts.ts, fontconfigEnv) that adds the converted Chinese faces.
 //
 // Output is written atomically (temporary file in the target folder, then rename) and only when the page had text
 // and the result is a PDF of at least one page.
@@ -25,7 +27,7 @@ import { delimiter, join } from 'node:path';
 // Types only: puppeteer-core itself is loaded by openPrinter, once the machine's checks have passed.
 import type { Browser, CDPSession, HTTPRequest, Page } from 'puppeteer-core';
 import { oneLine, UsageError } from '../errors.ts';
-import { checkCjkFonts } from './fonts.ts';
+import { CJK_SANS, CJK_SERIF, checkFonts, fontconfigEnv, LATIN_SANS, LATIN_SERIF } from './fonts.ts';
 import { writeFileAtomically } from '../files.ts';
 
 export interface PrintJob {
@@ -108,15 +110,17 @@ const CHROME_ARGS = [
   '--host-resolver-rules=MAP * ~NOTFOUND',
 ];
 
+// Generic families: a script-less default is the Latin face; Chinese text in a generic family gets the CJK one.
 const DEFAULT_FONT_FAMILIES = {
-  standard: 'Noto Serif CJK SC',
-  serif: 'Noto Serif CJK SC',
-  sansSerif: 'Noto Sans CJK SC',
-  fixed: 'Noto Sans Mono CJK SC',
-  cursive: 'Noto Serif CJK SC',
-  fantasy: 'Noto Serif CJK SC',
-  math: 'Noto Serif CJK SC',
+  standard: LATIN_SERIF,
+  serif: LATIN_SERIF,
+  sansSerif: LATIN_SANS,
+  fixed: LATIN_SANS,
+  cursive: LATIN_SERIF,
+  fantasy: LATIN_SERIF,
+  math: LATIN_SERIF,
 };
+const HAN_FONT_FAMILIES = { standard: CJK_SERIF, serif: CJK_SERIF, sansSerif: CJK_SANS, fixed: CJK_SANS, cursive: CJK_SERIF, fantasy: CJK_SERIF, math: CJK_SERIF };
 
 const BLOCKED_URL_PATTERNS = ['http://*', 'https://*', 'ws://*', 'wss://*', 'ftp://*', 'file://*', 'blob:*', 'filesystem:*'];
 
@@ -159,7 +163,7 @@ export function escapeHtml(text: string): string {
 }
 
 const MARGIN_STYLE =
-  "width:100%;box-sizing:border-box;padding:0 12mm;font-family:'Noto Sans CJK SC',sans-serif;font-size:8.5px;line-height:1.3;color:#444;text-align:center;white-space:nowrap;overflow:hidden;text-overflow:ellipsis;-webkit-print-color-adjust:exact;";
+  `width:100%;box-sizing:border-box;padding:0 12mm;font-family:'${LATIN_SANS}','${CJK_SANS}',sans-serif;font-size:8.5px;line-height:1.3;color:#444;text-align:center;white-space:nowrap;overflow:hidden;text-overflow:ellipsis;-webkit-print-color-adjust:exact;`;
 
 /** Chromium's headerTemplate for a plain-text header. */
 export function headerTemplate(text: string): string {
@@ -196,7 +200,7 @@ export async function openPrinter(options: PrinterOptions = {}): Promise<Printer
   const env = options.env ?? process.env;
   const timeoutMs = pageTimeoutMs(env, options.timeoutMs);
   const executablePath = findChrome(env);
-  checkCjkFonts(env);
+  checkFonts(env);
   const { default: puppeteer } = await import('puppeteer-core');
   const userDataDir = mkdtempSync(join(tmpdir(), 'bulletin-chromium-'));
   const guard = new ProcessGuard(userDataDir);
@@ -213,7 +217,7 @@ export async function openPrinter(options: PrinterOptions = {}): Promise<Printer
       handleSIGINT: false,
       handleSIGTERM: false,
       handleSIGHUP: false,
-      env: { ...env },
+      env: fontconfigEnv(env, userDataDir),
     });
   } catch (error) {
     guard.release();
@@ -368,8 +372,8 @@ class ChromiumPrinter implements Printer {
     page.setDefaultNavigationTimeout(this.timeoutMs);
     await page.setJavaScriptEnabled(false);
     const cdp: CDPSession = await page.createCDPSession();
-    // Text in no font-family, or in a generic one, is set in Noto CJK too.
-    await cdp.send('Page.setFontFamilies', { fontFamilies: DEFAULT_FONT_FAMILIES });
+    // Text in no font-family, or in a generic one, is set in the TrueType faces too.
+    await cdp.send('Page.setFontFamilies', { fontFamilies: DEFAULT_FONT_FAMILIES, forScripts: [{ script: 'Hans', fontFamilies: HAN_FONT_FAMILIES }] });
 
     // Second layer, and the record of every attempt, also of those that never reach the interception.
     cdp.on('Network.requestWillBeSent', (event) => {
@@ -429,6 +433,8 @@ class ChromiumPrinter implements Printer {
       footerTemplate: footerTemplate(job.footerText),
       // Used only where the stylesheet has no @page margin.
       margin: { top: '15mm', bottom: '15mm', left: '15mm', right: '15mm' },
+      // Tagged PDF (structure tree, reading order; the catalog's /Lang from <html lang>), for screen readers.
+      tagged: true,
       timeout: this.timeoutMs,
     });
     if (state.navigatedTo !== undefined) throw new Error(`${job.name ?? job.outFile}: the page tried to navigate to ${state.navigatedTo}; nothing printed`);

@@ -30,7 +30,7 @@ import { templateContext, type BulletinFacts, type Comparison, type DataQuality 
 import { findEditorial, readEditorial } from './editorial.ts';
 import { formatDate, type PrintedFigure } from './helpers.ts';
 import { writeFileAtomically } from '../files.ts';
-import { checkCjkFonts } from './fonts.ts';
+import { checkFonts } from './fonts.ts';
 import { checkMarks, markContext, markedFooter, markedHeader, type Correction, type DeskMark } from './marks.ts';
 import { findChrome, withPrinter } from './pdf.ts';
 import { bulletinKind, fillTemplate } from './templates.ts';
@@ -93,7 +93,7 @@ export async function renderBulletin(options: RenderOptions): Promise<RenderResu
   const editorialSources = findEditorial(asOf);
   // Before any figure is computed: a machine that cannot print says so first.
   findChrome();
-  checkCjkFonts();
+  checkFonts();
   const outDir = options.out ?? defaultOutDir(window.key, asOf);
   const threshold = config.publication.smallCountThreshold[kind.audience];
 
@@ -115,9 +115,11 @@ export async function renderBulletin(options: RenderOptions): Promise<RenderResu
   const partialYear = isLastDayOfYear(asOf) ? null : asOf.slice(0, 4);
   const pages: { language: Language; html: string; printed: PrintedFigure[]; charts: Record<string, string>; facts: BulletinFacts }[] = [];
   // Vega and Vega-Lite are loaded here, once every check above has passed.
-  const { renderCharts } = await import('../charts/charts.ts');
+  const { CHART_IDS, chartTable, renderCharts } = await import('../charts/charts.ts');
   for (const language of languages) {
-    const charts = await renderCharts(result.figures, { language, smallCountThreshold: threshold, asOf, operationStart: window.operationStart, partialYear });
+    const chartOptions = { language, smallCountThreshold: threshold, asOf, operationStart: window.operationStart, partialYear };
+    const charts = await renderCharts(result.figures, chartOptions);
+    const chartTables = Object.fromEntries(CHART_IDS.map((id) => [id, chartTable(id, result.figures, chartOptions)]));
     const facts: BulletinFacts = {
       template: templateName,
       audience: kind.audience,
@@ -140,6 +142,7 @@ export async function renderBulletin(options: RenderOptions): Promise<RenderResu
       quality,
       notableCases: editorial[language],
       charts,
+      chartTables,
     };
     const { context, printed: tablePrinted } = templateContext(facts, language);
     const { html, printed } = fillTemplate(templateName, language, { ...context, desk: markContext(options.mark, options.correction, language) });

@@ -7,8 +7,10 @@ import { describe, expect, it } from 'vitest';
 import type { TopLevelSpec } from 'vega-lite';
 import { parse as parseYaml } from 'yaml';
 import {
+  CHART_FONTS,
   CHART_IDS,
   bindText,
+  chartTable,
   chartRows,
   chartsDir,
   compileChart,
@@ -104,11 +106,29 @@ describe('chart SVG', () => {
         expect(Number(size![1]), `${id}.${language} width`).toBeGreaterThanOrEqual(600);
         expect(Number(size![1]), `${id}.${language} width`).toBeLessThanOrEqual(640);
         expect(svgs[id].trimEnd().endsWith('</svg>')).toBe(true);
-        // The theme: one font for Chinese and Latin, no background.
-        expect(svgs[id].match(/font-family="[^"]*"/g)?.every((f) => f === 'font-family="Noto Sans CJK SC"'), `${id}.${language} font`).toBe(true);
+        // The theme: the language's TrueType faces (English: Noto Sans, CJK for Chinese within), no background.
+        expect(svgs[id].match(/font-family="[^"]*"/g)?.every((f) => f === `font-family="${CHART_FONTS[language]}"`), `${id}.${language} font`).toBe(true);
+        // No rotated text: a rotated axis title comes out of the PDF's text reversed ("nerdlihC").
+        expect(svgs[id], `${id}.${language} rotated text`).not.toMatch(/<text[^>]*rotate\(/);
         expect(svgs[id]).not.toMatch(/^<svg [^>]*><rect /);
       }
     }
+  });
+
+  it('gives each chart its numbers as a table: the same strings it prints, categories across, series down', () => {
+    const month = chartTable('recovered-by-month', figures, options({ language: 'en' }));
+    expect(month.caption).toBe('Figures of the chart: Children recovered per month of the operation');
+    expect(month.head).toEqual(['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov']);
+    expect(month.rows.map((r) => r.name)).toEqual(['In the month', 'Running total']);
+    expect(month.rows[0].cells.slice(0, 3)).toEqual(['512', '430', '688']);
+    expect(month.rows[1].cells.at(-1)).toBe('8,307');
+    const rates = chartTable('detection-rate-by-year', figures, options({ language: 'zh' }));
+    expect(rates.rows.length).toBe(Object.keys(figures.detection_rate_by_year).length);
+    for (const row of rates.rows) expect(row.cells.length).toBe(rates.head.length);
+    // A suppressed cell is shown as the chart shows it, never as its count.
+    const methods = chartTable('recovered-by-method', figures, options({ language: 'en', smallCountThreshold: 5 }));
+    expect(methods.rows[0].cells).toEqual(chartRows('recovered-by-method', figures, options({ language: 'en', smallCountThreshold: 5 })).map((r) => r.shown));
+    expect(methods.rows[0].cells).not.toContain('3');
   });
 
   it('draws only the charts asked for', async () => {

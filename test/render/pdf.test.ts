@@ -10,7 +10,7 @@ import { UsageError } from '../../pipeline/errors.ts';
 import { FONTS_MISSING } from '../../pipeline/render/fonts.ts';
 import { CHROME_CANDIDATES, findChrome, footerTemplate, headerTemplate, openPrinter, pageTimeoutMs, withPrinter, type Printer } from '../../pipeline/render/pdf.ts';
 import { repoRoot, runNode, tempDir } from '../helpers.ts';
-import { fontNames, NOTO_CJK, pageCount, pdffonts, pdftotext, squeeze } from './poppler.ts';
+import { BULLETIN_FACES, fontNames, pageCount, pdffonts, pdftotext, squeeze } from './poppler.ts';
 
 
 function chromiumProcessesUsing(dir: string): string[] {
@@ -44,7 +44,7 @@ async function trapServer(): Promise<{ server: Server; base: string; requests: s
 
 const doc = (body: string, head = ''): string =>
   `<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><style>@page { size: A4; margin: 20mm 18mm 18mm 18mm; } ` +
-  `body { font-family: "Noto Serif CJK SC"; } h1 { font-family: "Noto Sans CJK SC"; }</style>${head}</head><body>${body}</body></html>`;
+  `body { font-family: "Noto Serif CJK SC TT"; } h1 { font-family: "Noto Sans CJK SC TT"; }</style>${head}</head><body>${body}</body></html>`;
 
 /** Two pages exactly: the second section starts a new page. */
 const twoPages = doc(
@@ -136,7 +136,7 @@ describe('printing with real Chromium', () => {
     }
   });
 
-  it('prints Chinese and English with the header and the localized "page x of y" footer, fonts embedded, only Noto CJK', async () => {
+  it('prints Chinese and English with the header and the localized "page x of y" footer, TrueType fonts embedded, only the bulletin faces', async () => {
     const dir = outDir('two-pages');
     const en = join(dir, 'en.pdf');
     const zh = join(dir, 'zh.pdf');
@@ -166,23 +166,24 @@ describe('printing with real Chromium', () => {
       const rows = pdffonts(file);
       expect(rows.length).toBeGreaterThan(0);
       expect(rows.filter((row) => !row.embedded)).toEqual([]);
-      // Named rows are Noto CJK; the others are Skia's Type 3 fonts, named in their descriptors below.
-      expect(rows.filter((row) => !NOTO_CJK.test(row.name) && row.type !== 'Type 3')).toEqual([]);
+      // No Type 3 font (Chromium's form of CFF outlines): TrueType faces only.
+      expect(rows.filter((row) => !['TrueType', 'CID TrueType'].includes(row.type))).toEqual([]);
       const names = fontNames(file);
       expect(names.length).toBeGreaterThan(0);
-      expect(names.filter((name) => !NOTO_CJK.test(name))).toEqual([]);
-      expect(names.some((name) => /^NotoSansCJK/i.test(name))).toBe(true); // header, footer, h1
-      expect(names.some((name) => /^NotoSerifCJK/i.test(name))).toBe(true); // body
+      expect(names.filter((name) => !BULLETIN_FACES.test(name))).toEqual([]);
+      expect(names.some((name) => /^NotoSans-/.test(name))).toBe(true); // header, footer
+      expect(names.some((name) => /^NotoSansCJKSCTT-/.test(name))).toBe(true); // h1
+      expect(names.some((name) => /^NotoSerifCJKSCTT-/.test(name))).toBe(true); // body
     }
   }, 60_000);
 
-  it('text without a font-family is set in Noto CJK too; a fallback font would be seen', async () => {
+  it('text without a font-family is set in the bulletin faces too; a fallback font would be seen', async () => {
     const dir = outDir('fonts');
     await printer.print({ html: '<p>No font-family 没有字体</p>', outFile: join(dir, 'plain.pdf'), headerText: 'h', footerText: '{page}' });
-    expect(fontNames(join(dir, 'plain.pdf')).filter((name) => !NOTO_CJK.test(name))).toEqual([]);
+    expect(fontNames(join(dir, 'plain.pdf')).filter((name) => !BULLETIN_FACES.test(name))).toEqual([]);
     // The check above can fail: a font named by the HTML shows up.
     await printer.print({ html: '<p style="font-family: \'DejaVu Sans\'">DejaVu</p>', outFile: join(dir, 'dejavu.pdf'), headerText: 'h', footerText: '{page}' });
-    expect(fontNames(join(dir, 'dejavu.pdf')).filter((name) => !NOTO_CJK.test(name))).toContain('DejaVuSans');
+    expect(fontNames(join(dir, 'dejavu.pdf')).filter((name) => !BULLETIN_FACES.test(name))).toContain('DejaVuSans');
   }, 60_000);
 
   it('refuses every request of injected HTML: the server sees no request and no connection, the attempts are listed', async () => {
@@ -325,7 +326,7 @@ describe('no Chromium process and no file outlive a failure', () => {
 });
 
 describe('fonts', () => {
-  it('without the CJK fonts (fontconfig seeing no font at all) printing is refused with one line, exit 2, before Chromium starts', async () => {
+  it('without the fonts (fontconfig seeing no font at all, an empty fonts folder) printing is refused with one line, exit 2, before Chromium starts', async () => {
     const dir = outDir('no-fonts');
     const conf = join(dir, 'fonts.conf');
     writeFileSync(conf, '<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "fonts.dtd">\n<fontconfig></fontconfig>\n');
@@ -333,8 +334,8 @@ describe('fonts', () => {
     const out = join(dir, 'x.pdf');
     const child = (env: Record<string, string>) =>
       runNode([join(repoRoot, 'bin', 'run.js'), join(repoRoot, 'test', 'render', 'fixtures', 'printer-child.ts'), 'print', out], { TMPDIR: scratch, ...env });
-    const refused = await child({ FONTCONFIG_FILE: conf });
-    expect(refused.stderr).toBe(`bulletin: ${FONTS_MISSING}; not found: Noto Sans CJK SC, Noto Serif CJK SC\n`);
+    const refused = await child({ FONTCONFIG_FILE: conf, BULLETIN_FONTS_DIR: dir });
+    expect(refused.stderr).toBe(`bulletin: ${FONTS_MISSING}; not found: Noto Serif, Noto Sans, Noto Serif CJK SC TT, Noto Sans CJK SC TT\n`);
     expect(refused.code).toBe(2);
     expect(existsSync(out)).toBe(false);
     const chromiumDirs = () => readdirSync(scratch).filter((name) => name.startsWith('bulletin-chromium-')); // not tsx's cache

@@ -33,6 +33,9 @@ export function fontNames(file: string): string[] {
 
 export const NOTO_CJK = /^Noto(Sans|Serif)(Mono)?CJK/i;
 
+/** The faces of pipeline/render/fonts.ts as the PDF names them: Noto Serif/Sans and the TrueType Noto CJK SC. */
+export const BULLETIN_FACES = /^Noto(Sans|Serif)(CJKSCTT)?-/;
+
 /** The words an SVG prints, entities decoded. */
 function svgTexts(svg: string): string[] {
   const decode = (s: string) => s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&amp;/g, '&');
