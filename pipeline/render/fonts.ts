@@ -46,6 +46,13 @@ export function fontconfigEnv(env: NodeJS.ProcessEnv, dir: string): NodeJS.Proce
       '<fontconfig>',
       `  <include ignore_missing="yes">${escapeXml(resolve(base))}</include>`,
       `  <dir>${escapeXml(fontsDir(env))}</dir>`,
+      // Text no stylesheet font covers falls back through fontconfig's generic families: to the bulletin faces
+      // first, never to another installed CJK font (a CFF one would be embedded as Type 3).
+      ...[
+        ['serif', LATIN_SERIF, CJK_SERIF],
+        ['sans-serif', LATIN_SANS, CJK_SANS],
+        ['monospace', LATIN_SANS, CJK_SANS],
+      ].map(([generic, latin, cjk]) => `  <alias binding="strong"><family>${generic}</family><prefer><family>${latin}</family><family>${cjk}</family></prefer></alias>`),
       // Scanning 120 MB of fonts takes seconds: keep the scan where the user's fontconfig keeps its own.
       '  <cachedir prefix="xdg">fontconfig</cachedir>',
       '</fontconfig>',

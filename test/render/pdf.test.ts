@@ -114,7 +114,7 @@ describe('header and footer templates', () => {
     const header = headerTemplate('A & B <script>alert(1)</script> "x"\n<img src=x>');
     expect(header).toContain('A &amp; B &lt;script&gt;alert(1)&lt;/script&gt; &quot;x&quot; &lt;img src=x&gt;');
     expect(header).not.toMatch(/<script|<img/);
-    expect(header).toContain("font-family:'Noto Sans CJK SC'");
+    expect(header).toContain("font-family:'Noto Sans','Noto Sans CJK SC TT',sans-serif");
     const footer = footerTemplate('第 {page} 页，共 {pages} 页 <b>');
     expect(footer).toContain('第 <span class="pageNumber"></span> 页，共 <span class="totalPages"></span> 页 &lt;b&gt;');
   });
