@@ -1,5 +1,5 @@
 // `bulletin sql`, `bulletin queries`, `bulletin schema`: analysts' SQL on the newest published snapshot, in a
-// sandboxed read-only session (pipeline/warehouse/sandbox.ts), written out in the format they work with. Writing
+// sandboxed read-only session (pipeline/analyst/sandbox.ts), written out in the format they work with. Writing
 // a file is this command's job, never the analyst's SQL's: Parquet and CSV files by DuckDB's own writer (the
 // session may write that one file and no other), Arrow from that Parquet (arrow.ts), Excel by exceljs (xlsx.ts),
 // table, CSV and JSON on standard output as the rows come (formats.ts). The SQL comes from the argument, --file,
@@ -9,7 +9,7 @@ import { InputRefused, UsageError, exitCodeOf, oneLine } from '../errors.ts';
 import { AtomicFileWriter, commitPartialFile } from '../files.ts';
 // Only types of the sandbox and the formats here: the command that watches the engine loads neither DuckDB nor the
 // Arrow, Parquet and Excel writers (the engine imports them when it runs the query).
-import type { SandboxOptions } from '../warehouse/sandbox.ts';
+import type { SandboxOptions } from './sandbox.ts';
 import { BINARY_FORMATS, FORMATS, formatOfFile, rssCapOf, type Format } from './limits.ts';
 import { bindSavedParams, savedQueries, savedQuery } from './saved.ts';
 import { checkedOutTarget } from './target.ts';
@@ -154,7 +154,7 @@ async function runOneShot(task: EngineTask, limits: SandboxOptions): Promise<voi
   // The one file DuckDB itself may write: the result for Parquet and CSV files, else the file on the way.
   const duckdbWrites = format === 'arrow' || format === 'parquet' || (format === 'csv' && outPath !== undefined);
   const duckdbFile = !duckdbWrites ? undefined : scratch ?? partial;
-  const { AnalystSession } = await import('../warehouse/sandbox.ts');
+  const { AnalystSession } = await import('./sandbox.ts');
   const session = await AnalystSession.open(options.dbPath, { ...limits, writableFile: duckdbFile });
   // A reader that stopped reading (`| head`) ends the query quietly, as for any command in a pipe.
   let closed = false;
@@ -253,7 +253,7 @@ export function listSavedQueries(json: boolean): string {
 
 /** `bulletin schema`: every table and view of the snapshot, each column with its type and comment. */
 export async function describeSchema(dbPath: string, json: boolean, limits: SandboxOptions): Promise<string> {
-  const { AnalystSession } = await import('../warehouse/sandbox.ts');
+  const { AnalystSession } = await import('./sandbox.ts');
   const session = await AnalystSession.open(dbPath, limits);
   try {
     const tables = await session.tables();

@@ -39,7 +39,7 @@ export function formatResult(result: QueryResult, format: TextFormat, options: F
   return Buffer.concat(chunks);
 }
 
-/** The rows of a result as they come, chunk by chunk (pipeline/warehouse/sandbox.ts ResultSink), then its end. */
+/** The rows of a result as they come, chunk by chunk (pipeline/analyst/sandbox.ts ResultSink), then its end. */
 export interface ResultWriter {
   columns(columns: QueryResult['columns']): void;
   rows(rows: ResultValue[][]): void;

@@ -1,6 +1,6 @@
 // A query result as the analyst commands see it: columns with their DuckDB type, and rows of plain values in one
 // agreed representation, so every text format (table, csv, json) and the Excel workbook read the same thing
-// whatever the driver gives. Produced by pipeline/warehouse/sandbox.ts, consumed by pipeline/analyst/formats.ts and
+// whatever the driver gives. Produced by pipeline/analyst/sandbox.ts, consumed by pipeline/analyst/formats.ts and
 // xlsx.ts. (Parquet, CSV files and Arrow are written by DuckDB itself and never pass through here.)
 
 /** What a column's values are, as far as writing them goes: DuckDB's own type object, mapped (never its text parsed). */

@@ -12,7 +12,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface, type Interface } from 'node:readline';
 import { oneLine } from '../errors.ts';
-import { AnalystSession, type SandboxOptions } from '../warehouse/sandbox.ts';
+import { AnalystSession, type SandboxOptions } from './sandbox.ts';
 import { streamingWriter } from './formats.ts';
 import { BINARY_FORMATS, FORMATS, type Format } from './limits.ts';
 

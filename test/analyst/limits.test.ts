@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RSS_ALLOWANCE_BYTES } from '../../pipeline/warehouse/sandbox.ts';
+import { RSS_ALLOWANCE_BYTES } from '../../pipeline/analyst/sandbox.ts';
 import { bulletinBin, conformanceDir, repoRoot, runCli, tempDir } from '../helpers.ts';
 
 const TIME_LINE = /^bulletin: query cancelled after 2 s \(the query time limit; BULLETIN_SQL_TIMEOUT or --timeout\)\n$/;

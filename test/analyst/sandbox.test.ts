@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InputRefused } from '../../pipeline/errors.ts';
 import type { ResultValue } from '../../pipeline/analyst/result.ts';
 import { latestSnapshotId, snapshotsDir } from '../../pipeline/warehouse/snapshots.ts';
-import { AnalystSession, QueryCancelled, QueryFailed, QueryOutOfMemory, QueryTimeout, RefusedStatement } from '../../pipeline/warehouse/sandbox.ts';
+import { AnalystSession, QueryCancelled, QueryFailed, QueryOutOfMemory, QueryTimeout, RefusedStatement } from '../../pipeline/analyst/sandbox.ts';
 import { conformanceDir, runCli, tempDir } from '../helpers.ts';
 
 const LIMITS = { memoryLimit: '256MB', timeoutMs: 20_000 };

@@ -1,9 +1,10 @@
-// The analysts' sandboxed session on the newest published snapshot (`bulletin sql`, `schema`, the shell): one
-// read-only DuckDB instance with everything that could reach outside the warehouse switched off and the
-// configuration locked, a gate that lets only reads run, a time limit that cancels through the connection's
+// The analysts' sandboxed session on the newest published snapshot (`bulletin sql`, `schema`, the shell): the
+// warehouse's sandboxed reader (pipeline/warehouse/sandboxed.ts: read-only, everything that could reach outside the
+// warehouse switched off, the configuration locked), a gate that lets only reads run, a time limit that cancels through the connection's
 // interrupt, and a normalizer that turns DuckDB's values into the one representation of analyst/result.ts.
 //
-//   1. open:   pointer `latest` -> snapshot file -> DuckDBInstance.create(sandbox settings) -> lock_configuration
+//   1. open:   the warehouse's openSandboxedSnapshot (pointer `latest` -> snapshot file -> settings -> locked);
+//              DuckDB's list of functions that change state
 //   2. gate:   extractStatements -> exactly one -> parse tree (json_serialize_sql): no function that changes state,
 //              query('…') only with a literal text, vetted the same way -> prepare -> DuckDB's statement type must
 //              be a read -> bound plan (json_serialize_plan): every table function known to read, no scalar one
@@ -23,7 +24,6 @@ import {
   DuckDBDateValue,
   DuckDBDecimalValue,
   DuckDBGeometryValue,
-  DuckDBInstance,
   DuckDBIntervalValue,
   DuckDBListValue,
   DuckDBMapValue,
@@ -40,28 +40,22 @@ import {
   DuckDBUnionValue,
   DuckDBUUIDValue,
   DuckDBVariantValue,
-  LIST,
   StatementType,
-  VARCHAR,
-  listValue,
   type DuckDBType,
   type DuckDBConnection,
+  type DuckDBInstance,
   type DuckDBPreparedStatement,
   type DuckDBValue,
 } from '@duckdb/node-api';
-import { existsSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
-import { basename } from 'node:path';
 import { InputRefused, UsageError } from '../errors.ts';
-import type { QueryResult, ResultColumn, ResultValue, ValueType } from '../analyst/result.ts';
-import { STOP_GRACE_MS, byteSize, memoryLimitMessage, timeLimitMessage } from '../analyst/limits.ts';
-import { latestSnapshotPath, recordReader } from './snapshots.ts';
+import { duckdbMessage } from '../warehouse/messages.ts';
+import { openSandboxedSnapshot, type SandboxSettings } from '../warehouse/sandboxed.ts';
+import type { QueryResult, ResultColumn, ResultValue, ValueType } from './result.ts';
+import { STOP_GRACE_MS, byteSize, memoryLimitMessage, timeLimitMessage } from './limits.ts';
 
-export interface SandboxOptions {
-  /** DuckDB's memory limit, e.g. '1GB'; the result handed back is held to the same budget. */
-  memoryLimit: string;
+/** The warehouse's settings (memoryLimit: the result handed back is held to the same budget), and the session's limits. */
+export interface SandboxOptions extends SandboxSettings {
   timeoutMs: number;
-  threads?: number;
   /** Date.now() at which the whole command's time is up: a query stops then at the latest (bulletin sql one-shot). */
   deadline?: number;
   /**
@@ -74,14 +68,9 @@ export interface SandboxOptions {
   /** Told when a query starts (with the Date.now() at which it must have stopped) and when it has ended. */
   onQueryStart?: (deadline: number) => void;
   onQueryEnd?: () => void;
-  /**
-   * The one file DuckDB may write (and read), for copy(): named in allowed_paths before external access is
-   * switched off. A file, not its folder: the folder may hold a key file or the warehouse.
-   */
-  writableFile?: string;
 }
 
-export { RSS_ALLOWANCE_BYTES, STOP_GRACE_MS, memoryLimitMessage, rssCapOf, timeLimitMessage } from '../analyst/limits.ts';
+export { RSS_ALLOWANCE_BYTES, STOP_GRACE_MS, memoryLimitMessage, rssCapOf, timeLimitMessage } from './limits.ts';
 
 /** Where the rows of a query go, chunk by chunk, as they come (nothing is gathered unless the sink gathers it). */
 export interface ResultSink {
@@ -116,8 +105,7 @@ export interface CopyTarget {
 /** The parameter copy() binds the file name to; a statement of the analyst's may not use the name. */
 const PATH_PARAM = 'bulletin_copy_path';
 
-/** China Standard Time, the session's time zone: UTC+8 all year, as the bulletin counts days (queries/figures/macros.sql). */
-const SESSION_TIME_ZONE = 'Etc/GMT-8';
+/** The sandbox's time zone (warehouse/sandboxed.ts SANDBOX_TIME_ZONE, China Standard Time), as timestamps are shown. */
 const SESSION_OFFSET_MICROS = 8n * 3_600_000_000n;
 const SESSION_OFFSET_TEXT = '+08';
 
@@ -195,31 +183,11 @@ export class AnalystSession {
   ) {}
 
   static async open(dbPath: string, options: SandboxOptions): Promise<AnalystSession> {
-    const snapshotPath = latestSnapshotPath(dbPath);
-    if (!existsSync(snapshotPath)) throw new UsageError(`${snapshotPath}: the newest snapshot is missing; run \`bulletin load\` to publish one`);
-    const settings = sandboxSettings(options);
-    let instance: DuckDBInstance;
+    const { instance, connection, snapshotId, snapshotPath } = await openSandboxedSnapshot(dbPath, options, 'sql');
     try {
-      instance = await DuckDBInstance.create(snapshotPath, settings);
-    } catch (error) {
-      throw new UsageError(`${snapshotPath}: cannot open the snapshot with memory_limit ${settings.memory_limit} and ${settings.threads} threads: ${duckdbMessage(error)}`);
-    }
-    const connection = await instance.connect();
-    try {
-      // The one file copy() may write, bound (a list cannot be given at creation); then no other file, URL or
-      // database outside the snapshot: read_csv, glob, COPY, ATTACH, EXPORT all refused by DuckDB.
-      if (options.writableFile !== undefined) await connection.run('SET allowed_paths = $paths', { paths: listValue([options.writableFile]) }, { paths: LIST(VARCHAR) });
-      await connection.run('SET enable_external_access = false');
-      // China Standard Time, as every reader of the warehouse; the ICU setting cannot be given at creation.
-      await connection.run(`SET TimeZone = '${SESSION_TIME_ZONE}'`);
-      // From here on no statement can change a setting, not even one the gate let through by mistake.
-      await connection.run('SET lock_configuration = true');
-      const reader = await connection.runAndReadAll(`SELECT value FROM bulletin_meta WHERE key = 'snapshot_id'`);
-      const snapshotId = String(reader.getRows()[0]?.[0] ?? basename(snapshotPath, '.duckdb'));
       // DuckDB's own word on which functions change something, less the harmless ones, plus the stated blocklist.
       const marked = await connection.runAndReadAll(`SELECT DISTINCT lower(function_name) FROM duckdb_functions() WHERE has_side_effects`);
       const refused = new Set([...marked.getRows().map(([name]) => String(name)).filter((name) => !HARMLESS_SIDE_EFFECTS.has(name)), ...STATE_CHANGING_FUNCTIONS]);
-      recordReader(dbPath, 'sql', snapshotId);
       return new AnalystSession(instance, connection, snapshotId, snapshotPath, options, refused);
     } catch (error) {
       connection.closeSync();
@@ -638,27 +606,6 @@ export class AnalystSession {
   }
 }
 
-/**
- * The instance settings, applied at creation. External access goes off right after (open: allowed_paths, a list,
- * cannot be given at creation and must come first), then the time zone and lock_configuration.
- */
-function sandboxSettings(options: SandboxOptions): Record<string, string> {
-  return {
-    access_mode: 'READ_ONLY',
-    // No spilling: a reader writes nothing next to the immutable snapshot (nor personal data to any temp folder),
-    // and the memory limit is then the whole budget, which is the one knob the error names.
-    temp_directory: '',
-    max_temp_directory_size: '0B',
-    memory_limit: options.memoryLimit,
-    // A few threads: the console shares the machine with loads and jobs, and each thread needs memory of its own.
-    threads: String(options.threads ?? Math.min(4, availableParallelism())),
-    autoinstall_known_extensions: 'false',
-    autoload_known_extensions: 'false',
-    allow_community_extensions: 'false',
-    allow_unsigned_extensions: 'false',
-  };
-}
-
 /** The process's resident-set high-water mark in bytes (Linux: VmHWM). */
 function peakRss(): number {
   return process.resourceUsage().maxRSS * 1024;
@@ -969,15 +916,4 @@ function qualifiedName(schemaColumn: string, nameColumn: string): string {
 
 function isPermissionError(error: unknown): boolean {
   return /^Permission Error/i.test(duckdbMessage(error));
-}
-
-/** DuckDB's message on one line, without the `LINE 1: …` excerpt and its caret, which only make sense on a terminal. */
-function duckdbMessage(error: unknown): string {
-  const text = error instanceof Error ? error.message : String(error);
-  return text
-    .replace(/^Failed to extract statements: /, '')
-    .split('\n')
-    .filter((line) => line.trim() !== '' && !/^LINE \d+:/.test(line) && !/^\s*\^\s*$/.test(line))
-    .map((line) => line.trim())
-    .join(' ');
 }
