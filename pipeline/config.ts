@@ -53,6 +53,8 @@ export interface Config {
     /** The desk page logs a user out after this many minutes without a request. */
     sessionIdleMinutes: number;
   };
+  /** The office that publishes the bulletins: the display name of the mails' From; none, a bare address. */
+  office?: { nameZh: string; nameEn: string };
   mail: {
     /** Named recipient lists a job's `to` (or `deliver --to`) may name. */
     lists: Record<string, string[]>;
@@ -152,6 +154,8 @@ const inboxSchema = z.strictObject(
   { error: missingOr('not a mapping') },
 );
 
+const officeSchema = z.strictObject({ name_zh: text, name_en: text }, { error: missingOr('not a mapping') });
+
 const operationSchema = z
   .strictObject({ id: text, name_zh: text, name_en: text, start: isoDate, end: isoDate })
   .refine((op) => op.end >= op.start, { error: 'ends before it starts', path: ['end'] });
@@ -178,8 +182,9 @@ const configSchema = z
     jobs: z.array(jobSchema, { error: missingOr('not a list') }).default([]),
     inbox: inboxSchema.default({ dir: 'data/inbox', settle_seconds: 60 }),
     desk: deskSchema.default({ release_time: '09:30', prerelease_max_hours: 24, review_list: 'desk', session_idle_minutes: 30 }),
+    office: officeSchema.optional(),
     mail: mailSchema.default({ lists: {}, attempts: 5, retry_delay_seconds: 30, max_retry_delay_seconds: 900 }),
-  }, { error: 'not a mapping of operations, trends, publication, jobs, inbox, desk and mail' })
+  }, { error: 'not a mapping of operations, trends, publication, jobs, inbox, desk, office and mail' })
   .superRefine((raw, ctx) => {
     // "The operation containing D" must be one operation: ids unique, date ranges disjoint.
     raw.operations.forEach((op, i) => {
@@ -258,7 +263,7 @@ export function parseConfig(raw: unknown, file: string): Config {
   if (lists && typeof lists === 'object' && Object.hasOwn(lists, '__proto__')) throw new UsageError(`${file}: mail.lists.__proto__: not a list name (a-z, 0-9, - and _)`);
   const result = configSchema.safeParse(raw ?? {});
   if (!result.success) throw new UsageError(`${file}: ${issueLine(result.error.issues[0])}`);
-  const { operations, trends, publication, jobs, inbox, desk, mail } = result.data;
+  const { operations, trends, publication, jobs, inbox, desk, office, mail } = result.data;
   return {
     file,
     operations: operations.map((op) => ({ id: op.id, nameZh: op.name_zh, nameEn: op.name_en, start: op.start, end: op.end })),
@@ -281,6 +286,7 @@ export function parseConfig(raw: unknown, file: string): Config {
     })),
     inbox: { dir: inbox.dir, settleSeconds: inbox.settle_seconds },
     desk: { releaseTime: desk.release_time, prereleaseMaxHours: desk.prerelease_max_hours, reviewList: desk.review_list, sessionIdleMinutes: desk.session_idle_minutes },
+    ...(office ? { office: { nameZh: office.name_zh, nameEn: office.name_en } } : {}),
     mail: { lists: mail.lists, attempts: mail.attempts, retryDelaySeconds: mail.retry_delay_seconds, maxRetryDelaySeconds: mail.max_retry_delay_seconds },
   };
 }

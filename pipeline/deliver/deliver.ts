@@ -87,7 +87,7 @@ export async function deliverBulletin(options: DeliverOptions): Promise<DeliverR
     files = readRendered(outDir, templateName, languages)!;
   }
   const usedSnapshot = files[0].figures.snapshot;
-  const mail = composeMail(kind, bulletinFileStem(window.key, templateName, asOf), files);
+  const mail = composeMail(kind, bulletinFileStem(window.key, templateName, asOf), files, { office: config.office });
   log(`${rendered ? 'rendered' : 'already rendered'} ${bulletin} from snapshot ${usedSnapshot}; mailing ${recipients.length} recipient(s) through ${describeSmtp(smtp)}`);
 
   // 3.
@@ -201,6 +201,8 @@ async function sendWithRetries(
         to: record.recipient,
         subject: mail.subject,
         text: mail.text,
+        html: mail.html,
+        ...(mail.fromName ? { fromName: mail.fromName } : {}),
         attachments: mail.attachments.map(({ filename, content, contentType }) => ({ filename, content, contentType })),
         ...(inReplyTo ? { inReplyTo } : {}),
       },

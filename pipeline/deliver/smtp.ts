@@ -38,6 +38,10 @@ export interface OutgoingMail {
   to: string;
   subject: string;
   text: string;
+  /** An HTML alternative of `text` (multipart/alternative), when given. */
+  html?: string;
+  /** The display name of From (RFC 2047-encoded by nodemailer); the address is always BULLETIN_MAIL_FROM. */
+  fromName?: string;
   attachments: { filename: string; content: Buffer; contentType: string }[];
   /** A reply to an earlier message (a correction to the mail of the edition it corrects): In-Reply-To and References. */
   inReplyTo?: string;
@@ -237,16 +241,17 @@ export function createMailer(settings: SmtpSettings, options: { timeoutMs?: numb
   };
 }
 
-/** The message as it goes out: headers, the text part, the attachments (base64). */
+/** The message as it goes out: headers, the text part (and its HTML alternative), the attachments (base64). */
 async function composeMessage(from: string, mail: OutgoingMail): Promise<Buffer> {
   const { default: MailComposer } = await import('nodemailer/lib/mail-composer');
   return new MailComposer({
-    from,
+    from: mail.fromName ? { name: mail.fromName, address: from } : from,
     to: mail.to,
     subject: mail.subject,
     messageId: mail.messageId,
     ...(mail.inReplyTo ? { inReplyTo: mail.inReplyTo, references: [mail.inReplyTo] } : {}),
     text: mail.text,
+    ...(mail.html ? { html: mail.html } : {}),
     attachments: mail.attachments.map(({ filename, content, contentType }) => ({ filename, content, contentType })),
   })
     .compile()

@@ -58,8 +58,8 @@ interface Mailing {
   files: RenderedLanguage[];
   recipients: string[];
   subjectPrefix?: string;
-  /** Put before the body (a test send says what it is first). */
-  textPrefix?: string;
+  /** Lines put before the body, in both parts (a test send says what it is first). */
+  preface?: string;
   replyTo?: Record<string, string>;
   extraAttachments?: { filename: string; path: string }[];
   retryUncertain?: boolean;
@@ -74,9 +74,11 @@ async function mail(ctx: DeskContext, mailing: Mailing): Promise<RecipientResult
   const { edition } = mailing;
   if (mailing.recipients.length === 0) return [];
   const kind = bulletinKind(edition.template);
-  const composed = composeMail(kind, bulletinFileStem(edition.operation, edition.template, edition.as_of), mailing.files);
-  if (mailing.subjectPrefix) composed.subject = `${mailing.subjectPrefix}${composed.subject}`;
-  if (mailing.textPrefix) composed.text = `${mailing.textPrefix}${composed.text}`;
+  const composed = composeMail(kind, bulletinFileStem(edition.operation, edition.template, edition.as_of), mailing.files, {
+    office: ctx.config.office,
+    subjectPrefix: mailing.subjectPrefix,
+    preface: mailing.preface,
+  });
   for (const extra of mailing.extraAttachments ?? []) {
     const content = readFileSync(extra.path);
     composed.attachments.push({ filename: extra.filename, content, contentType: 'application/pdf', sha256: await fileSha256(extra.path) });
@@ -361,9 +363,9 @@ export async function testSendEdition(ctx: DeskContext, editionId: string, actor
   await refuseWhileHeld(ctx, `edition ${editionId}: no test send`);
   smtpSettings(process.env);
   const files = await checkedPdfs(edition);
-  const text =
+  const preface =
     `TEST: a test send of edition ${editionId} (state ${edition.state}) to ${actor.name} alone. It is not a release; nobody else received it.\n` +
-    `测试邮件：版本 ${editionId}（状态 ${edition.state}）仅发给 ${actor.name}，并非正式发布，其他人未收到。\n\n——————\n\n`;
+    `测试邮件：版本 ${editionId}（状态 ${edition.state}）仅发给 ${actor.name}，并非正式发布，其他人未收到。`;
   const [result] = await mail(ctx, {
     // The real clock and a random tail: each click sends one test, also under a fixed BULLETIN_NOW.
     deliveryId: `${editionId}/test/${new Date().toISOString()}/${randomUUID().slice(0, 8)}`,
@@ -371,7 +373,7 @@ export async function testSendEdition(ctx: DeskContext, editionId: string, actor
     files,
     recipients: [recipient],
     subjectPrefix: '[TEST] ',
-    textPrefix: text,
+    preface,
     action: 'test-send',
     actor: actor.name,
   });

@@ -12,7 +12,9 @@ import { deliveriesPath } from '../../pipeline/deliver/deliveries.ts';
 import { UsageError } from '../../pipeline/errors.ts';
 import { conformanceDir, queryDb, runCli, startCli, tempDir, writeConfig } from '../helpers.ts';
 import { jobLogPath } from '../../pipeline/schedule/runs.ts';
-import { parseMail, startSmtpServer, type TestSmtpServer } from './smtp-server.ts';
+import { loadConfig } from '../../pipeline/config.ts';
+import { readWithPython, textParagraphs } from './mail-client.ts';
+import { parseMail, startSmtpServer, TEST_SENDER, type TestSmtpServer } from './smtp-server.ts';
 
 const expected = JSON.parse(readFileSync(join(conformanceDir, 'expected.json'), 'utf8'));
 const AS_OF = expected.final.as_of as string; // 2021-11-30
@@ -70,6 +72,14 @@ describe('bulletin deliver', () => {
     expect(mail.header('subject')).toBe('【内部资料】“团圆”行动领导简报（截至2021年11月30日） / [INTERNAL] Leadership briefing of the “Reunion” operation, as of November 30, 2021');
     expect(mail.text).toContain(`找回历年失踪被拐儿童${expected.final.metrics.recovered}名`);
     expect(mail.text).toContain(`${expected.final.metrics.recovered.toLocaleString('en-US')} children recovered`);
+    // As a mail client (Python's email) reads it: the office by name, a text and an HTML part with the same words.
+    const read = readWithPython(messagesTo('press1@reunion.example')[0].raw);
+    const office = loadConfig(env.BULLETIN_CONFIG).office!;
+    expect(read.from).toEqual({ displayName: `${office.nameZh} ${office.nameEn}`, address: TEST_SENDER });
+    expect(read.structure).toEqual(['multipart/mixed', 'multipart/alternative', 'text/plain', 'text/html', 'application/pdf', 'application/pdf']);
+    expect(read.htmlParagraphs).toEqual(textParagraphs(read.text));
+    expect(read.htmlParagraphs.join('\n')).toContain(`找回历年失踪被拐儿童${expected.final.metrics.recovered}名`);
+    expect(read.attachments.map((a) => a.filename)).toEqual(mail.attachments.map((a) => a.filename));
     // The Message-ID printed, recorded and sent are one, and differ between recipients.
     const line = r.stdout.split('\n').find((l) => l.includes('press1@reunion.example'))!;
     const [outcome, , messageId] = line.split('\t');

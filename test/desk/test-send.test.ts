@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { copyFileSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readWithPython, textParagraphs } from '../deliver/mail-client.ts';
 import { parseMail, startSmtpServer, type TestSmtpServer } from '../deliver/smtp-server.ts';
 import { conformanceDir, queryDb, repoRoot, runCli, tempDir, writeConfig, type CliResult } from '../helpers.ts';
 import { configPath, loadConfig } from '../../pipeline/config.ts';
@@ -87,6 +88,10 @@ describe('test send', () => {
     expect(mail.header('subject')).toContain('2021');
     expect(mail.text).toContain(`test send of edition ${ID} (state draft)`);
     expect(mail.text).toContain('not a release');
+    // The HTML part says it first too.
+    const read = readWithPython(server.messages[0].raw);
+    expect(read.htmlParagraphs[0]).toContain(`test send of edition ${ID} (state draft)`);
+    expect(read.htmlParagraphs).toEqual(textParagraphs(read.text));
     const pdfs = await pdfsOf();
     expect(pdfs.zh.path).toMatch(/\/draft\/press\.zh\.pdf$/);
     expect(mail.attachments.map((a) => a.filename)).toEqual(['reunion-2021-press-2021-11-30.zh.pdf', 'reunion-2021-press-2021-11-30.en.pdf']);
