@@ -110,9 +110,17 @@ function buildProgram(): Command {
     )
     .action(async (options: { asOf: string; operationStart?: string; json?: boolean; provenance?: boolean; release?: boolean; revision?: string }, command: Command) => {
       const dbPath = existingWarehouse(command);
-      const { runMetrics } = await import('./figures/command.ts');
+      const { release, revision, ...shown } = options;
+      if (revision !== undefined && !release) throw new UsageError('--revision goes with --release');
       const globals = command.optsWithGlobals() as GlobalOptions;
-      await runMetrics({ dbPath, configPath: globals.config, ...options });
+      if (release) {
+        // Recording figures as released is publish's; the figures stage only computes and prints them.
+        const { runMetricsRelease } = await import('./publish/command.ts');
+        await runMetricsRelease({ dbPath, configPath: globals.config, ...shown, revision });
+      } else {
+        const { runMetrics } = await import('./figures/command.ts');
+        await runMetrics({ dbPath, configPath: globals.config, ...shown });
+      }
     });
 
   program

@@ -13,7 +13,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { configPath, expandRecipients, loadConfig, type Config } from '../config.ts';
 import { InputRefused } from '../errors.ts';
-import { checkedDate, operationWindow } from '../figures/window.ts';
+import { checkedDate, operationWindow } from '../window.ts';
 import type { Language } from '../labels.ts';
 import { bulletinStem, defaultOutDir, languagesOf, renderBulletin } from '../render/render.ts';
 import { bulletinKind } from '../render/templates.ts';

@@ -17,7 +17,7 @@ import { type Config } from '../config.ts';
 import { chinaDate, chinaTime } from '../dates.ts';
 import { InputRefused, UsageError } from '../errors.ts';
 import type { Figures } from '../figures/figures.ts';
-import { operationWindow } from '../figures/window.ts';
+import { operationWindow } from '../window.ts';
 import { LANGUAGES, type Language } from '../labels.ts';
 import { repoRoot, sqlFile } from '../paths.ts';
 import { guardFalls, lastRelease } from '../publish/releases.ts';

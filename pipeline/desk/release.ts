@@ -18,7 +18,7 @@ import { LANGUAGES } from '../labels.ts';
 import { releaseFigures } from '../publish/releases.ts';
 import { renderPrereleaseAnnex } from '../render/annex.ts';
 import { languagesOf } from '../render/render.ts';
-import { checkedDate, operationWindow } from '../figures/window.ts';
+import { checkedDate, operationWindow } from '../window.ts';
 import { bulletinKind } from '../render/templates.ts';
 import { fileSha256 } from '../files.ts';
 import { snapshotPath, verifySnapshot } from '../warehouse/snapshots.ts';

@@ -2,15 +2,21 @@
 // and the release of approved editions whose time has come. The scheduler calls these; it holds no rule itself.
 import type { Job } from '../config.ts';
 import { chinaTime } from '../dates.ts';
-import type { JobRunResult } from '../schedule/jobs.ts';
 import { bulletinIdOf, draftForReview, releaseUnreviewed, type DeskContext } from './editions.ts';
 import { dueEditions, releaseEdition } from './release.ts';
 import { currentHold, openEdition, releasedEdition, withDesk } from './store.ts';
-import { operationWindow } from '../figures/window.ts';
+import { operationWindow } from '../window.ts';
 import type { RecipientResult } from '../deliver/deliver.ts';
 
+/** What a bulletin job's run comes to, as the scheduler logs it (a JobRunResult of schedule/jobs.ts; the desk imports nothing of the scheduler). */
+export interface ScheduledResult {
+  outcome: 'ok' | 'failed' | 'held';
+  detail: string;
+  error?: string;
+}
+
 /** One run of a monthly or briefing job for the bulletin as of `asOf`. */
-export async function scheduledBulletin(ctx: DeskContext, job: Job, asOf: string, signal?: AbortSignal): Promise<JobRunResult> {
+export async function scheduledBulletin(ctx: DeskContext, job: Job, asOf: string, signal?: AbortSignal): Promise<ScheduledResult> {
   const window = operationWindow(ctx.config.file, ctx.config.operations, asOf, undefined);
   const bulletin = bulletinIdOf(window.key, job.template, asOf);
   const state = await withDesk(ctx.dbPath, async (desk) => {
@@ -33,7 +39,7 @@ export async function scheduledBulletin(ctx: DeskContext, job: Job, asOf: string
   return { outcome: 'held', detail: `${edition.edition_id} ${edition.state}: awaiting sign-off; draft mailed for review to ${mailed} of ${notice.length}` };
 }
 
-function deliveryOutcome(editionId: string, what: string, recipients: RecipientResult[]): JobRunResult {
+function deliveryOutcome(editionId: string, what: string, recipients: RecipientResult[]): ScheduledResult {
   const count = (outcome: string) => recipients.filter((r) => r.outcome === outcome).length;
   const detail = `${editionId} ${what}: ${count('sent')} sent, ${count('already sent')} already sent`;
   const bad = recipients.filter((r) => !['sent', 'already sent'].includes(r.outcome));

@@ -10,7 +10,7 @@ import { describeCharacter, refusedCharacter, shownText } from '../characters.ts
 import { chinaTime } from '../dates.ts';
 import { UsageError } from '../errors.ts';
 import { LANGUAGES, type Language } from '../labels.ts';
-import { checkedDate } from '../figures/window.ts';
+import { checkedDate } from '../window.ts';
 import { formatDate } from './helpers.ts';
 import { markWords } from './marks.ts';
 import { withPrinter } from './pdf.ts';

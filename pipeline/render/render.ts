@@ -20,7 +20,7 @@ import { currentTime, isLastDayOfYear } from '../dates.ts';
 import { UsageError } from '../errors.ts';
 import { FIGURE_IDS, computeFigures, type Figures, type FiguresResult } from '../figures/figures.ts';
 import { figureParameters } from '../figures/parameters.ts';
-import { checkedDate, operationWindow } from '../figures/window.ts';
+import { checkedDate, operationWindow } from '../window.ts';
 import { LANGUAGES, type Language } from '../labels.ts';
 import { sqlFile } from '../paths.ts';
 import { checkAgainstReleases, lastRelease } from '../publish/releases.ts';

@@ -1,8 +1,9 @@
 // The window S..D of a bulletin: D from --as-of, S from --operation-start or the configured operation containing D.
-import type { Operation } from '../config.ts';
-import { operationContaining } from '../config.ts';
-import { isIsoDate } from '../dates.ts';
-import { UsageError } from '../errors.ts';
+// Configuration and dates knowledge that figures, render, deliver and the desk all use, so it sits beside them.
+import type { Operation } from './config.ts';
+import { operationContaining } from './config.ts';
+import { isIsoDate } from './dates.ts';
+import { UsageError } from './errors.ts';
 
 export interface OperationWindow {
   /** The configured operation containing D; absent when --operation-start gave the window. */
