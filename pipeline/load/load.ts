@@ -9,13 +9,14 @@ import { existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { FileRejected, UsageError } from '../errors.ts';
 import { sqlFile } from '../paths.ts';
 import { ensureSchema } from '../warehouse/schema.ts';
+import { duckdbMessage } from '../warehouse/messages.ts';
 import { publishSnapshot, snapshotIsBehind } from '../warehouse/snapshots.ts';
 import type { TableName } from '../warehouse/tables.ts';
 import { Warehouse } from '../warehouse/warehouse.ts';
 import { expandPaths, notAnExportReason, type ExportFile } from './files.ts';
 import { parseStatement, type HmacPads } from './parse.ts';
 import { printable, shortList } from './printable.ts';
-import { duckdbReason, openRawSource, sha256Of } from './read.ts';
+import { openRawSource, sha256Of } from './read.ts';
 import { storeParsed, type StoreCounts } from './store.ts';
 
 export type FileOutcome = 'loaded' | 'already loaded' | 'rejected';
@@ -150,7 +151,7 @@ async function loadOne(
       const statement = parseStatement({ table: file.table, source, now: options.now, hmac });
       step('parsing');
       await warehouse.run(statement.sql, statement.params).catch((error) => {
-        throw new FileRejected(file.displayPath, `cannot be read: ${duckdbReason(error)}`);
+        throw new FileRejected(file.displayPath, `cannot be read: ${duckdbMessage(error, { firstLine: true, withoutKind: true })}`);
       });
       if (options.onProgress) {
         const [{ rows }] = await warehouse.all<{ rows: number }>(`SELECT count(*) AS rows FROM _parsed`);

@@ -22,6 +22,7 @@ import iconv from 'iconv-lite';
 import { FileRejected } from '../errors.ts';
 import { fileSha256, NotRegularFile } from '../files.ts';
 import { EXPORT_TABLES, type ExportColumn } from '../warehouse/tables.ts';
+import { duckdbMessage } from '../warehouse/messages.ts';
 import { quoteIdent, quoteLiteral, type SqlParams, type Warehouse } from '../warehouse/warehouse.ts';
 import type { ExportFile, ExportFormat } from './files.ts';
 
@@ -483,7 +484,7 @@ async function parquetSource(
   try {
     described = await warehouse.all(`DESCRIBE SELECT * FROM read_parquet($path)`, { path });
   } catch (error) {
-    throw new FileRejected(file.displayPath, `not a readable Parquet file: ${duckdbReason(error)}`);
+    throw new FileRejected(file.displayPath, `not a readable Parquet file: ${duckdbMessage(error, { firstLine: true, withoutKind: true })}`);
   }
   const types = described.map((d) => d.column_type);
   // A list, array, struct, map or union column holds no single values: each of its values is quarantined.
@@ -524,7 +525,7 @@ async function jsonLinesSource(warehouse: Warehouse, file: ExportFile, cleanup: 
     );
     keys = rows.map((r) => r.key).sort();
   } catch (error) {
-    throw new FileRejected(file.displayPath, `not valid JSON lines: ${duckdbReason(error)}`);
+    throw new FileRejected(file.displayPath, `not valid JSON lines: ${duckdbMessage(error, { firstLine: true, withoutKind: true })}`);
   }
   const params: SqlParams = { path };
   keys.forEach((key, i) => (params[`key${i}`] = `$.${JSON.stringify(key)}`));
@@ -611,10 +612,4 @@ function buildSource(file: ExportFile, parts: SourceParts): RawSource {
     nested,
     cleanup: parts.cleanup,
   };
-}
-
-/** DuckDB's error text, first line, without its "Invalid Input Error:" style prefix. */
-export function duckdbReason(error: unknown): string {
-  const text = error instanceof Error ? error.message : String(error);
-  return text.split('\n')[0].replace(/^[A-Za-z ]+Error: /, '').trim();
 }

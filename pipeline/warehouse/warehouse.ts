@@ -6,6 +6,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { UsageError } from '../errors.ts';
+import { duckdbMessage } from './messages.ts';
 
 export { blobValue, listValue } from '@duckdb/node-api';
 export type SqlParams = Record<string, DuckDBValue>;
@@ -57,10 +58,11 @@ export class Warehouse {
         await connection.run(`SET enable_progress_bar = true; SET enable_progress_bar_print = false`);
         return new Warehouse(path, instance, connection);
       } catch (error) {
-        const message = String(error instanceof Error ? error.message : error);
-        const locked = /lock/i.test(message) && /conflict|could not set lock/i.test(message);
+        const whole = duckdbMessage(error);
+        const message = duckdbMessage(error, { firstLine: true });
+        const locked = /lock/i.test(whole) && /conflict|could not set lock/i.test(whole);
         if (!locked) throw openError(path, message);
-        if (Date.now() >= deadline) throw new UsageError(`${path}: the warehouse is locked by another process (${firstLine(message)})`);
+        if (Date.now() >= deadline) throw new UsageError(`${path}: the warehouse is locked by another process (${message})`);
         if (!told) options.onWait?.(`${path}: another load holds the warehouse; waiting for it to finish`);
         told = true;
         await sleep(250);
@@ -129,13 +131,9 @@ function plainValue(value: unknown): unknown {
   return value;
 }
 
-function firstLine(text: string): string {
-  return text.split('\n')[0].trim();
-}
-
 function openError(path: string, message: string): Error {
   if (/not a valid DuckDB database file|Unable to open|IO Error/i.test(message)) {
-    return new UsageError(`${path}: cannot open the warehouse: ${firstLine(message)}`);
+    return new UsageError(`${path}: cannot open the warehouse: ${message}`);
   }
-  return new Error(`${path}: ${firstLine(message)}`);
+  return new Error(`${path}: ${message}`);
 }
