@@ -13,7 +13,7 @@ interface GlobalOptions {
 }
 
 /** Bits no file or folder the command creates may have: nothing for others (the warehouse, logs, snapshots, reports). */
-export const UMASK_BITS = 0o027;
+const UMASK_BITS = 0o027;
 
 export async function main(argv: string[]): Promise<number> {
   // Whatever the caller's umask (usually 022: files 644), created files are 640 and folders 750; DuckDB, Chromium

@@ -13,7 +13,7 @@ import { repoRoot } from './paths.ts';
 import { checkCron } from './schedule/cron.ts';
 
 /** The file used when neither --config nor BULLETIN_CONFIG names one; relative to the checkout. */
-export const DEFAULT_CONFIG_FILE = join('config', 'bulletin.yaml');
+const DEFAULT_CONFIG_FILE = join('config', 'bulletin.yaml');
 
 export interface Operation {
   id: string;
@@ -66,7 +66,7 @@ export interface Config {
   };
 }
 
-export const JOB_KINDS = ['ingest', 'monthly', 'briefing'] as const;
+const JOB_KINDS = ['ingest', 'monthly', 'briefing'] as const;
 export type JobKind = (typeof JOB_KINDS)[number];
 
 export interface Job {

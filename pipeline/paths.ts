@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { readFileSync } from 'node:fs';
 
 export const repoRoot = resolve(import.meta.dirname, '..');
-export const queriesDir = join(repoRoot, 'queries');
+const queriesDir = join(repoRoot, 'queries');
 export const provincesCsv = join(repoRoot, 'data', 'reference', 'provinces.csv');
 export const defaultWarehousePath = 'data/warehouse.duckdb';
 

@@ -30,8 +30,8 @@ export interface SqlCommandOptions {
   force?: boolean;
 }
 
-export const DEFAULT_TIMEOUT_SECONDS = 60;
-export const DEFAULT_MEMORY_LIMIT = '1GB';
+const DEFAULT_TIMEOUT_SECONDS = 60;
+const DEFAULT_MEMORY_LIMIT = '1GB';
 
 /** --timeout, else BULLETIN_SQL_TIMEOUT, else 60 s; --memory-limit, else BULLETIN_SQL_MEMORY, else 1GB. */
 export function sandboxOptions(options: { timeout?: string; memoryLimit?: string }, env = process.env): SandboxOptions {
@@ -49,7 +49,7 @@ export function sandboxOptions(options: { timeout?: string; memoryLimit?: string
  * The format of the result: --format, else the one --out's extension names, else table. No format writes another:
  * an extension that names a different format than --format, or that names none without --format, is an error.
  */
-export function checkedFormat(format: string | undefined, out: string | undefined): Format {
+function checkedFormat(format: string | undefined, out: string | undefined): Format {
   const implied = out === undefined ? null : formatOfFile(out);
   if (format !== undefined) {
     if (!(FORMATS as readonly string[]).includes(format)) throw new UsageError(`--format '${format}' is not one of ${FORMATS.join(', ')}`);

@@ -27,7 +27,7 @@ export interface FormatOptions {
 }
 
 /** The note after a table that did not show every row, for `bulletin sql`. */
-export const COMMAND_MORE_ROWS_HINT = 'use --format csv, --out FILE, or LIMIT';
+const COMMAND_MORE_ROWS_HINT = 'use --format csv, --out FILE, or LIMIT';
 
 /** The bytes of the whole result in a text format. */
 export function formatResult(result: QueryResult, format: TextFormat, options: FormatOptions = {}): Uint8Array {

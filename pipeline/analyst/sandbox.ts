@@ -699,7 +699,7 @@ const NEGATIVE_INFINITY_MICROS = -9223372036854775807n;
 const INFINITY_DAYS = 2 ** 31 - 1;
 
 /** One DuckDB value in the representation of analyst/result.ts. */
-export function normalizeValue(value: DuckDBValue): ResultValue {
+function normalizeValue(value: DuckDBValue): ResultValue {
   if (value === null || typeof value === 'boolean' || typeof value === 'number' || typeof value === 'bigint' || typeof value === 'string') return value;
   if (value instanceof DuckDBDecimalValue) return value.toString();
   if (value instanceof DuckDBDateValue) {
@@ -806,7 +806,7 @@ function copyOptions(target: CopyTarget): string {
  * quoted names, dollar-quoted texts and nested block comments skipped as DuckDB reads them). Only a cut that
  * DuckDB parses to the same tree is ever used (sameStatementWithoutEnd).
  */
-export function statementEnd(sql: string): number {
+function statementEnd(sql: string): number {
   let end = 0;
   let i = 0;
   while (i < sql.length) {

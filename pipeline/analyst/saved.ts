@@ -15,7 +15,7 @@ import { isIsoDate } from '../dates.ts';
 import { UsageError } from '../errors.ts';
 import { repoRoot } from '../paths.ts';
 
-export const savedQueriesDir = join(repoRoot, 'queries', 'analysis');
+const savedQueriesDir = join(repoRoot, 'queries', 'analysis');
 
 const PARAM_TYPES = ['date', 'integer', 'number', 'text'] as const;
 type ParamType = (typeof PARAM_TYPES)[number];
@@ -51,7 +51,7 @@ export function savedQuery(name: string, dir = savedQueriesDir): SavedQuery {
   return found;
 }
 
-export function parseSavedQuery(file: string): SavedQuery {
+function parseSavedQuery(file: string): SavedQuery {
   const sql = readFileSync(file, 'utf8');
   const shown = `queries/analysis/${basename(file)}`;
   const query: SavedQuery = { name: basename(file, '.sql'), file, title: '', description: '', params: [], sql };

@@ -18,7 +18,7 @@ import { BINARY_FORMATS, FORMATS, type Format } from './limits.ts';
 
 const HISTORY_KEPT = 1000;
 
-export function historyFile(env = process.env): string {
+function historyFile(env = process.env): string {
   return env.BULLETIN_SQL_HISTORY || join(homedir(), '.bulletin_sql_history');
 }
 

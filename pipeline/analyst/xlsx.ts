@@ -20,9 +20,9 @@ import { cellText, decimalJson, type ResultWriter } from './formats.ts';
 import type { QueryResult, ResultValue, ValueType } from './result.ts';
 
 /** Rows an Excel sheet holds, the header row included. */
-export const EXCEL_MAX_ROWS = 1_048_576;
+const EXCEL_MAX_ROWS = 1_048_576;
 /** Characters an Excel cell holds. */
-export const EXCEL_MAX_CELL_TEXT = 32_767;
+const EXCEL_MAX_CELL_TEXT = 32_767;
 
 const DATE_FORMAT = 'yyyy-mm-dd';
 const DATE_TIME_FORMAT = 'yyyy-mm-dd hh:mm:ss';

@@ -69,7 +69,7 @@ const mixedStamp = (random: Random) => (s: Stamp) => {
 };
 const remarks = ['', '', '', '已核实', '家属已采血', '待核查', '线索待查', '已比中DNA'];
 
-export const FILES: FileSpec[] = [
+const FILES: FileSpec[] = [
   // ---- batch 1: the full export of 1 September --------------------------------------------------------------
   {
     batch: 'batch1', name: 'persons-registry-2021-08.csv', table: 'persons', format: 'csv',

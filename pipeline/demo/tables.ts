@@ -89,7 +89,3 @@ export const TABLES: Record<TableName, { key: string; columns: Column[] }> = {
 export function isRaw(cell: Cell): cell is Raw {
   return typeof cell === 'object' && cell !== null && 'raw' in cell;
 }
-
-export function isDate(cell: Cell): cell is PartialDate {
-  return typeof cell === 'object' && cell !== null && 'precision' in cell;
-}

@@ -10,7 +10,7 @@ import type { Actor } from './workflow.ts';
 import { shownPath, type DeskContext, type EditionView } from './editions.ts';
 
 /** The password: BULLETIN_DESK_PASSWORD, else a prompt without echo on a terminal, else the first line of stdin. */
-export async function readPassword(prompt: string, env = process.env): Promise<string> {
+async function readPassword(prompt: string, env = process.env): Promise<string> {
   if (env.BULLETIN_DESK_PASSWORD !== undefined) return env.BULLETIN_DESK_PASSWORD;
   if (!process.stdin.isTTY) {
     const text = readFileSync(0, 'utf8');
@@ -101,7 +101,7 @@ export async function editionLog(dbPath: string, editionId: string | undefined, 
 }
 
 /** An edition as `--json` shows it: the stored row, dates as ISO instants. */
-export function publicEdition(edition: Edition): Record<string, unknown> {
+function publicEdition(edition: Edition): Record<string, unknown> {
   const { dir: _dir, ...rest } = edition;
   return { id: edition.edition_id, ...rest };
 }

@@ -165,7 +165,7 @@ export async function renderEmbargoedCopy(ctx: DeskContext, edition: Edition, re
  * name, which a reader never sees), the editorial text used, every template and chart spec, and the edition's kind
  * and correction notes.
  */
-export function contentHash(rendered: RenderResult, edition: Pick<Edition, 'kind' | 'note_en' | 'note_zh'>): string {
+function contentHash(rendered: RenderResult, edition: Pick<Edition, 'kind' | 'note_en' | 'note_zh'>): string {
   const hash = createHash('sha256');
   for (const file of [...rendered.files].sort((a, b) => a.language.localeCompare(b.language))) {
     hash.update(`figures ${file.language}\n${JSON.stringify(withoutVolatile(JSON.parse(readFileSync(file.figures, 'utf8'))))}\n`);
@@ -417,7 +417,7 @@ export async function showEdition(ctx: DeskContext, editionId: string): Promise<
 // ---- times --------------------------------------------------------------------------------------------------------
 
 /** "YYYY-MM-DD HH:MM" in China time -> the instant; must be in the future. */
-export function parseReleaseAt(text: string, now: Date): Date {
+function parseReleaseAt(text: string, now: Date): Date {
   const match = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2})$/.exec(text.trim());
   const instant = match ? new Date(`${match[1]}-${match[2]}-${match[3]}T${match[4]}:${match[5]}:00+08:00`) : null;
   if (!instant || Number.isNaN(instant.getTime()) || chinaTime(instant) !== `${match![1]}-${match![2]}-${match![3]} ${match![4]}:${match![5]}`) {

@@ -29,7 +29,7 @@ import { userEmail } from './users.ts';
 import type { Actor } from './workflow.ts';
 
 /** The recipients of a bulletin: every address the configured jobs of its template send to. */
-export function bulletinRecipients(ctx: DeskContext, template: string): string[] {
+function bulletinRecipients(ctx: DeskContext, template: string): string[] {
   return [...new Set(ctx.config.jobs.filter((job) => job.kind !== 'ingest' && job.template === template).flatMap((job) => job.to))];
 }
 

@@ -13,9 +13,6 @@ export type EditionState = (typeof STATES)[number];
 export const ROLES = ['drafter', 'approver', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
 
-/** States in which an edition is still open: at most one open edition per bulletin. */
-export const OPEN_STATES: readonly EditionState[] = ['draft', 'submitted', 'approved'];
-
 export type EditionEvent = 'refresh' | 'submit' | 'approve' | 'reject' | 'release' | 'withdraw' | 'supersede' | 'back_to_draft' | 'release_unreviewed';
 
 /** Each event: the states it may start from, and the state it leads to. */
@@ -78,10 +75,6 @@ export function refusal(event: EditionEvent, edition: EditionPeople, actor: Acto
 export function allowedEvents(edition: EditionPeople, actor: Actor): EditionEvent[] {
   const manual: EditionEvent[] = ['submit', 'approve', 'reject', 'release', 'withdraw'];
   return manual.filter((event) => refusal(event, edition, actor) === null);
-}
-
-export function isOpen(state: EditionState): boolean {
-  return OPEN_STATES.includes(state);
 }
 
 function verb(event: EditionEvent): string {

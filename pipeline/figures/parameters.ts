@@ -22,8 +22,6 @@ export interface FigureParameters {
   categories: string[];
 }
 
-export type ParameterValue = FigureParameters[keyof FigureParameters];
-
 export function figureParameters(config: Config, asOf: string, operationStart: string): FigureParameters {
   return {
     as_of: asOf,

@@ -27,7 +27,7 @@ const EXTENSIONS: [string, ExportFormat][] = [
   ['.ndjson', 'jsonl'],
 ];
 
-export function formatOf(fileName: string): ExportFormat | null {
+function formatOf(fileName: string): ExportFormat | null {
   const lower = fileName.toLowerCase();
   return EXTENSIONS.find(([ext]) => lower.endsWith(ext))?.[1] ?? null;
 }
@@ -58,7 +58,7 @@ export function tableNamed(name: string): TableName {
 }
 
 /** The longest table name the file name starts with (case-insensitive), so `blood_points…` is not read as another. */
-export function tableOf(fileName: string): TableName | null {
+function tableOf(fileName: string): TableName | null {
   const lower = fileName.toLowerCase();
   const matches = TABLE_NAMES.filter((t) => lower.startsWith(t));
   return matches.sort((a, b) => b.length - a.length)[0] ?? null;

@@ -8,9 +8,9 @@ import { printable } from './printable.ts';
 import type { RawSource } from './read.ts';
 
 /** Longest accepted id (`case_id`, `person_id`, … any text column named *_id), in characters. */
-export const MAX_ID_LENGTH = 128;
+const MAX_ID_LENGTH = 128;
 /** Longest accepted free text (title, city, address, phone), in characters. */
-export const MAX_TEXT_LENGTH = 4000;
+const MAX_TEXT_LENGTH = 4000;
 /** How much of a bad value a quarantine message and the quarantine's value column show (characters). */
 const MESSAGE_VALUE_LENGTH = 80;
 const STORED_VALUE_LENGTH = 200;
@@ -40,7 +40,7 @@ const nested = (c: ExportColumn) => id(`_nested_${c.name}`);
 const storedValue = (sql: string) => `shown_value(${sql}, ${STORED_VALUE_LENGTH})`;
 const quotedValue = (sql: string) => `format('''{}''', shown_value(${sql}, ${MESSAGE_VALUE_LENGTH}))`;
 
-export function maxLengthOf(c: ExportColumn): number {
+function maxLengthOf(c: ExportColumn): number {
   return c.name.endsWith('_id') ? MAX_ID_LENGTH : MAX_TEXT_LENGTH;
 }
 

@@ -43,18 +43,18 @@ export interface RawSource {
 }
 
 /** Past this size the first line is no header (its length is checked while the file streams by). */
-export const MAX_HEADER_BYTES = 1 << 20;
+const MAX_HEADER_BYTES = 1 << 20;
 /** The widest export table has 12 columns; a header may carry unknown ones, up to this many in all. */
-export const MAX_COLUMNS = 20_000;
+const MAX_COLUMNS = 20_000;
 /**
  * A gzip bomb guard: a .csv.gz may expand to at most this many times its compressed size once past GZIP_FLOOR bytes.
  * CSV exports compress 3 to 20 times (the 1M-row bench file 3.6, one repeated row with a counter 21);
  * deflate's limit is about 1,030, and a file of newlines or NUL bytes reaches it.
  */
-export const GZIP_MAX_RATIO = 100;
-export const GZIP_FLOOR = 64 << 20;
+const GZIP_MAX_RATIO = 100;
+const GZIP_FLOOR = 64 << 20;
 /** NUL bytes a text export may hold (each one quarantines its row, as a control character); more: not a text file. */
-export const MAX_NUL_BYTES = 1000;
+const MAX_NUL_BYTES = 1000;
 /** Blank-line runs sent to DuckDB per statement, so that memory stays bounded whatever the file holds. */
 const BLANK_RUN_BATCH = 100_000;
 /**
@@ -62,7 +62,7 @@ const BLANK_RUN_BATCH = 100_000;
  * max_line_size (10 MB) it fails ("CSV Error on Line"), and a longer run can drop the record after it without an
  * error. Runs of up to 1,000,000 (2 MB as CRLF) were read right in 150 MB files; no export has more than a few.
  */
-export const MAX_EMPTY_RUN = 1_000_000;
+const MAX_EMPTY_RUN = 1_000_000;
 
 /** SHA-256 of the file's bytes: the identity of a file for "already loaded". */
 export async function sha256Of(file: ExportFile): Promise<string> {
@@ -333,7 +333,7 @@ async function writeCopy(file: ExportFile, target: string, options: { transcode:
 }
 
 /** Streaming CRLF -> LF: a CR at the end of a chunk waits to see whether an LF follows. */
-export class CrlfToLf {
+class CrlfToLf {
   private heldCr = false;
 
   push(bytes: Buffer): Buffer {

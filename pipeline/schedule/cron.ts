@@ -4,7 +4,7 @@ import { Cron } from 'croner';
 import { chinaDate } from '../dates.ts';
 
 /** Where the jobs' cron expressions are read. China has kept UTC+8 all year since 1992. */
-export const SCHEDULE_TIME_ZONE = 'Asia/Shanghai';
+const SCHEDULE_TIME_ZONE = 'Asia/Shanghai';
 
 /** Throws Error with a one-line reason when croner refuses the expression (5 or 6 fields) or it can never fire. */
 export function checkCron(expression: string): void {

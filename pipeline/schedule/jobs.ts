@@ -32,7 +32,7 @@ export function jobNamed(config: Config, name: string): Job {
 }
 
 /** The as-of date a bulletin job renders for the slot: the last day of the previous month, or the day before. */
-export function asOfForSlot(job: Job, slot: Date): string {
+function asOfForSlot(job: Job, slot: Date): string {
   return job.kind === 'monthly' ? lastDayOfPreviousMonth(slot) : dayBefore(slot);
 }
 

@@ -5,9 +5,9 @@ import { EXPORT_TABLES, HISTORY_COLUMNS, TABLE_NAMES, storedColumns } from './ta
 import { quoteIdent, quoteLiteral, type Warehouse } from './warehouse.ts';
 
 /** Bump when the layout changes; a file with an older version is migrated (or refused) on open. */
-export const SCHEMA_VERSION = '1';
+const SCHEMA_VERSION = '1';
 
-export async function schemaVersion(warehouse: Warehouse): Promise<string | null> {
+async function schemaVersion(warehouse: Warehouse): Promise<string | null> {
   const exists = await warehouse.all(`SELECT 1 FROM duckdb_tables() WHERE schema_name = 'main' AND table_name = 'bulletin_meta'`);
   if (exists.length === 0) return null;
   const version = await warehouse.all<{ value: string }>(`SELECT value FROM bulletin_meta WHERE key = 'schema_version'`);

@@ -467,7 +467,7 @@ async function findEditionIn(desk: Parameters<Parameters<typeof withDesk>[1]>[0]
   }
 }
 
-export function editionHref(edition: Pick<Edition, 'operation' | 'template' | 'as_of' | 'number'>): string {
+function editionHref(edition: Pick<Edition, 'operation' | 'template' | 'as_of' | 'number'>): string {
   return `/editions/${[edition.operation, edition.template, edition.as_of, String(edition.number)].map(encodeURIComponent).join('/')}`;
 }
 
