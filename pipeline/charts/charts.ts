@@ -23,7 +23,7 @@ import type { Figures, Split } from '../figures/figures.ts';
 import { label, labelsFor, type Language } from '../labels.ts';
 import { repoRoot } from '../paths.ts';
 import { exactNumber, percentage, suppressSmallCells } from '../publish/rules.ts';
-import { CJK_SANS, LATIN_SANS } from '../render/fonts.ts';
+import { CJK_SANS, LATIN_SANS } from '../typefaces.ts';
 
 export const CHART_IDS = [
   'recovered-by-years-missing',

@@ -12,14 +12,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { UsageError } from '../errors.ts';
 import { repoRoot } from '../paths.ts';
+import { CJK_SANS, CJK_SERIF, FONT_FAMILIES, LATIN_SANS, LATIN_SERIF } from '../typefaces.ts';
 
-export const LATIN_SERIF = 'Noto Serif';
-export const LATIN_SANS = 'Noto Sans';
-export const CJK_SERIF = 'Noto Serif CJK SC TT';
-export const CJK_SANS = 'Noto Sans CJK SC TT';
-
-/** Every family the stylesheet, the charts, the header and the footer name. */
-export const FONT_FAMILIES = [LATIN_SERIF, LATIN_SANS, CJK_SERIF, CJK_SANS] as const;
 
 export const FONTS_MISSING = 'fonts missing: run `npm run setup` (apt-get install -y fonts-noto-core fonts-noto-cjk python3-fonttools, then scripts/cjk-truetype.py into data/fonts)';
 

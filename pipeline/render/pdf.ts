@@ -27,7 +27,8 @@ import { delimiter, join } from 'node:path';
 // Types only: puppeteer-core itself is loaded by openPrinter, once the machine's checks have passed.
 import type { Browser, CDPSession, HTTPRequest, Page } from 'puppeteer-core';
 import { oneLine, UsageError } from '../errors.ts';
-import { CJK_SANS, CJK_SERIF, checkFonts, fontconfigEnv, LATIN_SANS, LATIN_SERIF } from './fonts.ts';
+import { CJK_SANS, CJK_SERIF, LATIN_SANS, LATIN_SERIF } from '../typefaces.ts';
+import { checkFonts, fontconfigEnv } from './fonts.ts';
 import { writeFileAtomically } from '../files.ts';
 
 export interface PrintJob {
