@@ -333,7 +333,8 @@ function buildProgram(): Command {
     .command('list')
     .description('list the desk users, their roles and e-mail addresses')
     .action(async (_options: unknown, command: Command) => {
-      const db = existingDesk(command);
+      // The users file may come before any warehouse (users are added first); only a mistyped --db is refused.
+      const db = existsSync(`${warehouseOf(command)}.desk-users.json`) ? warehouseOf(command) : existingDesk(command);
       const { usersTable } = await import('./desk/command.ts');
       process.stdout.write(usersTable(db));
     });
