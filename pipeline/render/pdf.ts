@@ -354,7 +354,9 @@ class ChromiumPrinter implements Printer {
     try {
       return await Promise.race([work, deadline]);
     } catch (error) {
-      work.catch(() => undefined);
+      // The page being opened finishes opening first (bounded): a browser closed under puppeteer's newPage left its
+      // 30-s wait for the page's target running, and the failed command alive that long after its error.
+      await withDeadline(work.catch(() => undefined), CLOSE_TIMEOUT_MS, 'stopping the print').catch(() => undefined);
       // Own errors name the file already; Chromium's and puppeteer's get it, on one line.
       if (error instanceof Error && error.message.startsWith(`${job.name ?? job.outFile}: `)) throw error;
       throw new Error(`${job.name ?? job.outFile}: printing failed: ${oneLine(error)}`, { cause: error });
