@@ -32,7 +32,7 @@ import { formatDate, type PrintedFigure } from './helpers.ts';
 import { writeFileAtomically } from '../files.ts';
 import { checkFonts } from './fonts.ts';
 import { checkMarks, markContext, markedFooter, markedHeader, type Correction, type DeskMark } from './marks.ts';
-import { findChrome, withPrinter } from './pdf.ts';
+import { findChrome, withPrinter, type Printer } from './pdf.ts';
 import { bulletinKind, fillTemplate } from './templates.ts';
 
 export interface RenderOptions {
@@ -56,6 +56,8 @@ export interface RenderOptions {
   correction?: Correction;
   /** Skip the consistency guard of a public bulletin (the desk runs it itself as a checklist item). Default false. */
   skipReleaseGuard?: boolean;
+  /** A browser to print with, left open (tests print many renders with one); default: one launched for this render. */
+  printer?: Printer;
 }
 
 export interface RenderedFile {
@@ -158,7 +160,7 @@ export async function renderBulletin(options: RenderOptions): Promise<RenderResu
   const outDirExisted = existsSync(outDir);
   let done = false;
   try {
-    await withPrinter(async (printer) => {
+    const printPages = async (printer: Printer): Promise<void> => {
       for (const page of pages) {
         const stem = bulletinStem(outDir, templateName, page.language);
         const temporary = `${stem}.pdf.${process.pid}-${randomBytes(4).toString('hex')}.printing`;
@@ -174,7 +176,8 @@ export async function renderBulletin(options: RenderOptions): Promise<RenderResu
         });
         printed[printed.length - 1].bytes = bytes;
       }
-    });
+    };
+    await (options.printer ? printPages(options.printer) : withPrinter(printPages));
     for (const { page, stem, temporary, bytes } of printed) {
       const pdfFile = `${stem}.pdf`;
       const figuresFile = `${stem}.figures.json`;
