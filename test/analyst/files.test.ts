@@ -11,7 +11,8 @@ import { DateUnit, TimeUnit, Type, tableFromIPC } from 'apache-arrow';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { latestSnapshotId, snapshotsDir } from '../../pipeline/warehouse/snapshots.ts';
-import { bulletinBin, conformanceDir, repoRoot, runCli, runProcess, tempDir } from '../helpers.ts';
+import { conformanceWarehouse } from '../conformance.ts';
+import { bulletinBin, repoRoot, runCli, runProcess, tempDir } from '../helpers.ts';
 
 /** Values of many types, as an analyst's query might produce them (the warehouse's own columns are added below). */
 const TYPED_QUERY = `SELECT 42::TINYINT AS tiny, 2147483647 AS int, 9007199254740993::BIGINT AS big, 12.500::DECIMAL(18,3) AS money,
@@ -71,9 +72,7 @@ describe('bulletin sql: the files analysts open', () => {
 
   beforeAll(async () => {
     tmp = tempDir('bulletin-files-');
-    db = join(tmp.dir, 'warehouse.duckdb');
-    const loaded = await runCli(['load', '--db', db, join(conformanceDir, 'batch1'), join(conformanceDir, 'batch2')]);
-    expect(loaded.code, loaded.stderr).toBe(0);
+    db = conformanceWarehouse(join(tmp.dir, 'warehouse.duckdb'));
     env = { BULLETIN_DB: db, BULLETIN_SQL_HISTORY: join(tmp.dir, 'history') };
     snapshot = join(snapshotsDir(db), `${latestSnapshotId(db)}.duckdb`);
     // An independent reader: DuckDB on the snapshot, in China time like the analysts' session.

@@ -7,7 +7,8 @@ import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from '
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RSS_ALLOWANCE_BYTES } from '../../pipeline/analyst/sandbox.ts';
-import { bulletinBin, conformanceDir, repoRoot, runCli, tempDir } from '../helpers.ts';
+import { conformanceWarehouse } from '../conformance.ts';
+import { bulletinBin, repoRoot, tempDir } from '../helpers.ts';
 
 const TIME_LINE = /^bulletin: query cancelled after 2 s \(the query time limit; BULLETIN_SQL_TIMEOUT or --timeout\)\n$/;
 const MEMORY_LINE = (limit: string) => `bulletin: query needs more memory than the limit (memory_limit ${limit}; BULLETIN_SQL_MEMORY or --memory-limit)\n`;
@@ -74,13 +75,11 @@ describe('bulletin sql limits', () => {
   let db: string;
   let env: Record<string, string>;
 
-  beforeAll(async () => {
+  beforeAll(() => {
     tmp = tempDir('bulletin-limits-');
-    db = join(tmp.dir, 'warehouse.duckdb');
-    const loaded = await runCli(['load', '--db', db, join(conformanceDir, 'batch1')]);
-    expect(loaded.code, loaded.stderr).toBe(0);
+    db = conformanceWarehouse(join(tmp.dir, 'warehouse.duckdb'), 'batch1');
     env = { BULLETIN_DB: db, BULLETIN_SQL_HISTORY: join(tmp.dir, 'history') };
-  }, 120_000);
+  });
   afterAll(() => tmp?.cleanup());
 
   it('the time limit holds whatever the text: texts DuckDB parses without looking at the interrupt end at the limit with one line, exit 1', async () => {

@@ -8,7 +8,8 @@ import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { latestSnapshotId, snapshotsDir } from '../../pipeline/warehouse/snapshots.ts';
-import { conformanceDir, runCli, tempDir } from '../helpers.ts';
+import { conformanceWarehouse } from '../conformance.ts';
+import { runCli, tempDir } from '../helpers.ts';
 
 /** What is at `path` now: kind, size, mtime and content hash of a file (so any write shows). */
 function fingerprint(path: string): string {
@@ -26,9 +27,7 @@ describe('bulletin sql --out', () => {
 
   beforeAll(async () => {
     tmp = tempDir('bulletin-out-');
-    db = join(tmp.dir, 'warehouse.duckdb');
-    const loaded = await runCli(['load', '--db', db, join(conformanceDir, 'batch1')]);
-    expect(loaded.code, loaded.stderr).toBe(0);
+    db = conformanceWarehouse(join(tmp.dir, 'warehouse.duckdb'), 'batch1');
     env = { BULLETIN_DB: db, BULLETIN_PII_KEY_FILE: join(tmp.dir, 'secret-key.bin') };
     writeFileSync(env.BULLETIN_PII_KEY_FILE, 'a key');
     writeFileSync(join(tmp.dir, 'pii.key'), 'another key');

@@ -12,7 +12,8 @@ import { InputRefused } from '../../pipeline/errors.ts';
 import type { ResultValue } from '../../pipeline/analyst/result.ts';
 import { latestSnapshotId, snapshotsDir } from '../../pipeline/warehouse/snapshots.ts';
 import { AnalystSession, QueryCancelled, QueryFailed, QueryOutOfMemory, QueryTimeout, RefusedStatement } from '../../pipeline/analyst/sandbox.ts';
-import { conformanceDir, runCli, tempDir } from '../helpers.ts';
+import { conformanceWarehouse } from '../conformance.ts';
+import { conformanceDir, tempDir } from '../helpers.ts';
 
 const LIMITS = { memoryLimit: '256MB', timeoutMs: 20_000 };
 
@@ -56,14 +57,12 @@ describe('the analysts\' SQL sandbox', () => {
   let snapshotFile: string;
   let snapshotName: string;
 
-  beforeAll(async () => {
+  beforeAll(() => {
     tmp = tempDir('bulletin-sandbox-');
-    db = join(tmp.dir, 'warehouse.duckdb');
-    const loaded = await runCli(['load', '--db', db, join(conformanceDir, 'batch1'), join(conformanceDir, 'batch2')]);
-    expect(loaded.code, loaded.stderr).toBe(0);
+    db = conformanceWarehouse(join(tmp.dir, 'warehouse.duckdb'));
     snapshotName = latestSnapshotId(db)!;
     snapshotFile = join(snapshotsDir(db), `${snapshotName}.duckdb`);
-  }, 60_000);
+  });
   afterAll(() => tmp?.cleanup());
 
   it('opens the newest snapshot, read-only and locked, and records the reader as sql', async () => {
@@ -206,7 +205,7 @@ describe('the analysts\' SQL sandbox', () => {
     expect(sha256(db)).toBe(warehouseSha);
     expect(sha256(snapshotFile)).toBe(snapshotSha);
     for (const path of [`${outside}.csv`, `${outside}-q.csv`, `${inside}.parquet`, `${inside}-export`, `${inside}.duckdb`]) expect(existsSync(path), path).toBe(false);
-  }, 30_000);
+  });
 
   it('refuses every function not known to only read, wherever it hides (decided on the bound plan); nothing changes', async () => {
     const session = await AnalystSession.open(db, LIMITS);
@@ -349,7 +348,7 @@ describe('the analysts\' SQL sandbox', () => {
     } finally {
       session.close();
     }
-  }, 15_000);
+  });
 
   it('interrupt() cancels the running query, and the next one runs', async () => {
     const session = await AnalystSession.open(db, LIMITS);
@@ -367,7 +366,7 @@ describe('the analysts\' SQL sandbox', () => {
     } finally {
       session.close();
     }
-  }, 15_000);
+  });
 
   it('a query needing more memory than the limit fails on one line, and the session and process go on', async () => {
     const session = await AnalystSession.open(db, { memoryLimit: '64MB', timeoutMs: 20_000 });
@@ -390,7 +389,7 @@ describe('the analysts\' SQL sandbox', () => {
       session.close();
     }
     expect(process.memoryUsage().rss).toBeLessThan(3e9);
-  }, 40_000);
+  });
 
   it('binds parameters by name, never into the text', async () => {
     const session = await AnalystSession.open(db, LIMITS);
@@ -602,5 +601,5 @@ describe('the analysts\' SQL sandbox', () => {
       first.close();
       second.close();
     }
-  }, 15_000);
+  });
 });

@@ -7,7 +7,8 @@ import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bulletinBin, conformanceDir, runCli, tempDir } from '../helpers.ts';
+import { conformanceWarehouse } from '../conformance.ts';
+import { bulletinBin, tempDir } from '../helpers.ts';
 
 /** A tmux server of this test's own (its own socket), so no one else's sessions are touched. */
 const SOCKET = `bulletin-shell-test-${process.pid}`;
@@ -24,13 +25,11 @@ describe('bulletin sql: the shell on a terminal', () => {
   let tmp: { dir: string; cleanup: () => void };
   let env: Record<string, string>;
 
-  beforeAll(async () => {
+  beforeAll(() => {
     tmp = tempDir('bulletin-shell-');
-    const db = join(tmp.dir, 'warehouse.duckdb');
-    const loaded = await runCli(['load', '--db', db, join(conformanceDir, 'batch1')]);
-    expect(loaded.code, loaded.stderr).toBe(0);
+    const db = conformanceWarehouse(join(tmp.dir, 'warehouse.duckdb'), 'batch1');
     env = { BULLETIN_DB: db, BULLETIN_SQL_HISTORY: join(tmp.dir, 'history'), TZ: 'UTC' };
-  }, 120_000);
+  });
   afterAll(() => {
     spawnSync('tmux', ['-L', SOCKET, 'kill-server']);
     // The server leaves its socket behind.

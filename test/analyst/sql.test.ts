@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process';
 import { tableFromIPC } from 'apache-arrow';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { conformanceWarehouse } from '../conformance.ts';
 import { bulletinBin, conformanceDir, queryDb, repoRoot, runCli, tempDir } from '../helpers.ts';
 
 const expected = JSON.parse(readFileSync(join(conformanceDir, 'expected.json'), 'utf8'));
@@ -19,13 +20,11 @@ describe('bulletin sql', () => {
   let env: Record<string, string>;
   const sha = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
 
-  beforeAll(async () => {
+  beforeAll(() => {
     tmp = tempDir('bulletin-sql-');
-    db = join(tmp.dir, 'warehouse.duckdb');
-    const loaded = await runCli(['load', '--db', db, join(conformanceDir, 'batch1'), join(conformanceDir, 'batch2')]);
-    expect(loaded.code, loaded.stderr).toBe(0);
+    db = conformanceWarehouse(join(tmp.dir, 'warehouse.duckdb'));
     env = { BULLETIN_DB: db, BULLETIN_SQL_HISTORY: join(tmp.dir, 'history') };
-  }, 120_000);
+  });
   afterAll(() => tmp?.cleanup());
 
   const sql = (args: string[], more: Record<string, string> = {}) => runCli(['sql', ...args], { ...env, ...more });

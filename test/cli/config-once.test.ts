@@ -5,7 +5,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { conformanceDir, repoRoot, runCli, tempDir } from '../helpers.ts';
+import { conformanceWarehouse } from '../conformance.ts';
+import { repoRoot, runCli, tempDir } from '../helpers.ts';
 
 const counter = join(import.meta.dirname, 'fixtures', 'count-config-reads.cjs');
 
@@ -15,10 +16,9 @@ describe('one command reads its configuration once', () => {
   let runs = 0;
   afterAll(cleanup);
 
-  beforeAll(async () => {
-    const loaded = await runCli(['load', '--db', db, join(conformanceDir, 'batch1')], {}, dir);
-    expect(loaded.code, loaded.stderr).toBe(0);
-  }, 120_000);
+  beforeAll(() => {
+    conformanceWarehouse(db, 'batch1');
+  });
 
   /** Runs `bulletin ARGS` without Chromium; returns its result and how many times it read the configuration. */
   const counted = async (args: string[]) => {

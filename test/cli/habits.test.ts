@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { conformanceWarehouse } from '../conformance.ts';
 import { bulletinBin, conformanceDir, repoRoot, runCli, tempDir, type CliResult } from '../helpers.ts';
 
 const version = (JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string }).version;
@@ -32,10 +33,9 @@ describe('a command that behaves as people expect', () => {
   const { dir, cleanup } = tempDir('bulletin-cli-habits-');
   const db = join(dir, 'warehouse.duckdb');
   afterAll(cleanup);
-  beforeAll(async () => {
-    const loaded = await runCli(['load', '--db', db, join(conformanceDir, 'batch1')]);
-    expect(loaded.code, loaded.stderr).toBe(0);
-  }, 120_000);
+  beforeAll(() => {
+    conformanceWarehouse(db, 'batch1');
+  });
 
   it('`bulletin … | head` ends quietly: no EPIPE, no stack trace, the exit status of the command', async () => {
     const cases: string[][] = [

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deliverBulletin } from '../../pipeline/deliver/deliver.ts';
 import { deliveriesPath } from '../../pipeline/deliver/deliveries.ts';
 import { UsageError } from '../../pipeline/errors.ts';
+import { conformanceWarehouse } from '../conformance.ts';
 import { conformanceDir, queryDb, runCli, startCli, tempDir, writeConfig } from '../helpers.ts';
 import { jobLogPath } from '../../pipeline/schedule/runs.ts';
 import { loadConfig } from '../../pipeline/config.ts';
@@ -30,10 +31,8 @@ describe('bulletin deliver', () => {
 
   beforeAll(async () => {
     tmp = tempDir('bulletin-deliver-');
-    db = join(tmp.dir, 'warehouse.duckdb');
+    db = conformanceWarehouse(join(tmp.dir, 'warehouse.duckdb'));
     out = join(tmp.dir, 'out');
-    const loaded = await runCli(['load', '--db', db, join(conformanceDir, 'batch1'), join(conformanceDir, 'batch2')]);
-    expect(loaded.code, loaded.stderr).toBe(0);
     server = await startSmtpServer();
     const config = writeConfig(join(tmp.dir, 'bulletin.yaml'), {
       jobs: [],

@@ -1,15 +1,15 @@
 // A desk for tests that call pipeline/desk/ in this process (as the desk page does) rather than through the
-// command: the conformance sample loaded into a fresh warehouse, desk users added with addUser and signed in with
-// their passwords, the editorial folder and the working directory (where editions' reports go) in a temporary
-// folder, the clock pinned as editions.test.ts pins it.
+// command: a copy of the conformance warehouse loaded once for the run (test/conformance.ts), desk users added with
+// addUser and signed in with their passwords, the editorial folder and the working directory (where editions'
+// reports go) in a temporary folder, the clock pinned as editions.test.ts pins it.
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { expect } from 'vitest';
 import { deskContext } from '../../pipeline/desk/command.ts';
 import type { DeskContext } from '../../pipeline/desk/editions.ts';
 import { addUser, authenticate } from '../../pipeline/desk/users.ts';
 import type { Actor } from '../../pipeline/desk/workflow.ts';
-import { conformanceDir, repoRoot, runCli, tempDir } from '../helpers.ts';
+import { conformanceWarehouse } from '../conformance.ts';
+import { repoRoot, runCli, tempDir } from '../helpers.ts';
 
 export const AS_OF = '2021-11-30';
 export const DRAFTED = '2021-12-01T10:00:00+08:00';
@@ -45,8 +45,7 @@ export async function inProcessDesk(): Promise<InProcessDesk> {
   const editorialFile = join(editorialDir, '2021-11.yaml');
   copyFileSync(join(repoRoot, 'data', 'editorial', '2021-11.yaml'), editorialFile);
   const cli = (args: string[]) => runCli([...args, '--db', db], { BULLETIN_EDITORIAL_DIR: editorialDir }, cwd);
-  const loaded = await cli(['load', join(conformanceDir, 'batch1'), join(conformanceDir, 'batch2')]);
-  expect(loaded.code, loaded.stderr).toBe(0);
+  conformanceWarehouse(db);
   const users = {} as Record<keyof typeof USERS, Actor>;
   for (const [name, user] of Object.entries(USERS) as [keyof typeof USERS, (typeof USERS)[keyof typeof USERS]][]) {
     await addUser(db, name, user.role, user.password);

@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readWithPython, textParagraphs } from '../deliver/mail-client.ts';
 import { parseMail, startSmtpServer, type TestSmtpServer } from '../deliver/smtp-server.ts';
-import { conformanceDir, queryDb, repoRoot, runCli, tempDir, writeConfig, type CliResult } from '../helpers.ts';
+import { conformanceWarehouse } from '../conformance.ts';
+import { queryDb, repoRoot, runCli, tempDir, writeConfig, type CliResult } from '../helpers.ts';
 import { configPath, loadConfig } from '../../pipeline/config.ts';
 import { deliveriesPath } from '../../pipeline/deliver/deliveries.ts';
 import type { DeskContext } from '../../pipeline/desk/editions.ts';
@@ -53,14 +54,12 @@ describe('test send', () => {
 
   beforeAll(async () => {
     tmp = tempDir('bulletin-test-send-');
-    db = join(tmp.dir, 'warehouse.duckdb');
+    db = conformanceWarehouse(join(tmp.dir, 'warehouse.duckdb'));
     cwd = join(tmp.dir, 'cwd');
     mkdirSync(cwd);
     // The demo's notable cases for November 2021, as the desk tests use them.
     mkdirSync(join(tmp.dir, 'editorial'));
     copyFileSync(join(repoRoot, 'data', 'editorial', '2021-11.yaml'), join(tmp.dir, 'editorial', '2021-11.yaml'));
-    const loaded = await runCli(['load', '--db', db, join(conformanceDir, 'batch1'), join(conformanceDir, 'batch2')]);
-    expect(loaded.code, loaded.stderr).toBe(0);
     for (const [name, user] of Object.entries(USERS)) await addUser(db, name, user.role, user.password, new Date(DRAFTED), user.email);
     server = await startSmtpServer();
     const config = writeConfig(join(tmp.dir, 'bulletin.yaml'), {

@@ -4,7 +4,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { conformanceDir, runCli, tempDir } from '../helpers.ts';
+import { conformanceWarehouse } from '../conformance.ts';
+import { runCli, tempDir } from '../helpers.ts';
 
 describe('consistency guard (metrics --release)', () => {
   const { dir, cleanup } = tempDir();
@@ -14,9 +15,9 @@ describe('consistency guard (metrics --release)', () => {
 
   let recoveredBefore = 0;
 
-  beforeAll(async () => {
-    for (const batch of ['batch1', 'batch2']) expect((await runCli(['load', join(conformanceDir, batch), '--db', db])).code).toBe(0);
-  }, 60_000);
+  beforeAll(() => {
+    conformanceWarehouse(db);
+  });
   afterAll(cleanup);
 
   it('records a first release', async () => {

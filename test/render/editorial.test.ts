@@ -7,7 +7,8 @@ import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UsageError } from '../../pipeline/errors.ts';
 import { MAX_NOTABLE_CASES, readEditorial, TEXT_MAX_CHARACTERS, TITLE_MAX_CHARACTERS } from '../../pipeline/render/editorial.ts';
-import { conformanceDir, runCli, tempDir } from '../helpers.ts';
+import { conformanceWarehouse } from '../conformance.ts';
+import { runCli, tempDir } from '../helpers.ts';
 import { pageCount, pdftotext } from './poppler.ts';
 
 const AS_OF = '2021-11-30';
@@ -26,12 +27,10 @@ describe('the editorial file, hostile and broken', () => {
   let db: string;
   let count = 0;
 
-  beforeAll(async () => {
+  beforeAll(() => {
     tmp = tempDir('bulletin-editorial-');
-    db = join(tmp.dir, 'warehouse.duckdb');
-    const load = await runCli(['load', join(conformanceDir, 'batch1'), '--db', db]);
-    expect(load.code, load.stderr).toBe(0);
-  }, 120_000);
+    db = conformanceWarehouse(join(tmp.dir, 'warehouse.duckdb'), 'batch1');
+  });
   afterAll(() => tmp?.cleanup());
 
   /** A fresh editorial folder holding the file of November 2021 with `content` (text or bytes). */

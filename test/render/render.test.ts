@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSy
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DuckDBInstance } from '@duckdb/node-api';
+import { conformanceWarehouse } from '../conformance.ts';
 import { conformanceDir, runCli, tempDir, type CliResult } from '../helpers.ts';
 import { personalValuesIn, personalValuesInText } from '../pii.ts';
 import { BULLETIN_FACES, chartsNotWhole, fontNames, pageCount, pdffonts, pdftotext, squeeze } from './poppler.ts';
@@ -40,7 +41,7 @@ describe('bulletin render', () => {
 
   beforeAll(async () => {
     tmp = tempDir('bulletin-render-');
-    db = join(tmp.dir, 'warehouse.duckdb');
+    db = conformanceWarehouse(join(tmp.dir, 'warehouse.duckdb'));
     requests = [];
     server = createServer((req, res) => {
       requests.push(`${req.method} ${req.url}`);
@@ -59,10 +60,6 @@ describe('bulletin render', () => {
       join(editorialDir, `${AS_OF.slice(0, 7)}.yaml`),
       `notable_cases:\n${evil.map((s, i) => `  - title: { en: ${JSON.stringify(`Case ${i} ${s}`)}, zh: ${JSON.stringify(`案例${i} ${s}`)} }\n    en: ${JSON.stringify(s)}\n    zh: ${JSON.stringify(s)}\n`).join('')}`,
     );
-    for (const batch of ['batch1', 'batch2']) {
-      const load = await runCli(['load', join(conformanceDir, batch), '--db', db]);
-      expect(load.code, load.stderr).toBe(0);
-    }
     // A released bulletin a month earlier: the briefing compares with it.
     const release = await runCli(['metrics', '--db', db, '--as-of', '2021-10-31', '--release']);
     expect(release.code, release.stderr).toBe(0);
@@ -206,9 +203,7 @@ describe('bulletin render', () => {
     expect(JSON.parse(listed.stdout)).toHaveLength(1);
     expect(state()).toEqual(before);
     // No release log at all: a render does not create one.
-    const fresh = join(tmp.dir, 'no-log.duckdb');
-    const load = await runCli(['load', join(conformanceDir, 'batch1'), '--db', fresh]);
-    expect(load.code, load.stderr).toBe(0);
+    const fresh = conformanceWarehouse(join(tmp.dir, 'no-log.duckdb'), 'batch1');
     const r = await runCli(['render', '--db', fresh, '--as-of', AS_OF, '--lang', 'en', '--out', join(tmp.dir, 'no-log')], env());
     expect(r.code, r.stderr).toBe(0);
     expect(existsSync(`${fresh}.releases.duckdb`)).toBe(false);

@@ -8,7 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appendFileSync, chmodSync, mkdirSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { latestSnapshotId, openLatestSnapshot, snapshotPath, snapshotsDir, verifySnapshot } from '../../pipeline/warehouse/snapshots.ts';
-import { bulletinBin, conformanceDir, repoRoot, runCli, tempDir } from '../helpers.ts';
+import { conformanceWarehouse } from '../conformance.ts';
+import { bulletinBin, repoRoot, tempDir } from '../helpers.ts';
 
 const PERSONS = 200_000; // a load of a few seconds, long enough to open readers while it runs
 
@@ -23,11 +24,10 @@ describe('snapshots: readers and loads never wait for each other', () => {
   const db = join(dir, 'w.duckdb');
   const bigFile = join(dir, 'persons-big.csv');
 
-  beforeAll(async () => {
+  beforeAll(() => {
     writePersons(bigFile);
-    const first = await runCli(['load', join(conformanceDir, 'batch1'), '--db', db]);
-    expect(first.code).toBe(0);
-  }, 60_000);
+    conformanceWarehouse(db, 'batch1');
+  });
   afterAll(cleanup);
 
   it('records the sha256 of each snapshot as published, and tells a snapshot changed afterwards', async () => {
