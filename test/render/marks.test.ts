@@ -16,11 +16,12 @@ import { UsageError } from '../../pipeline/errors.ts';
 import { renderPrereleaseAnnex } from '../../pipeline/render/annex.ts';
 import { findEditorial } from '../../pipeline/render/editorial.ts';
 import { checkMarks, markContext, type Correction, type DeskMark } from '../../pipeline/render/marks.ts';
-import { openPrinter } from '../../pipeline/render/pdf.ts';
+import { openPrinter, type Printer } from '../../pipeline/render/pdf.ts';
 import { renderBulletin, type RenderResult } from '../../pipeline/render/render.ts';
 import { fillSource, templateSources } from '../../pipeline/render/templates.ts';
 import { figures as chartFigures, options as chartOptions } from '../charts/figures.ts';
-import { conformanceDir, repoRoot, runCli, tempDir } from '../helpers.ts';
+import { conformanceWarehouse } from '../conformance.ts';
+import { repoRoot, runCli, tempDir } from '../helpers.ts';
 import { chartsNotWhole, pageCount, pdftotext, squeeze } from './poppler.ts';
 
 const AS_OF = '2021-11-30';
@@ -58,21 +59,19 @@ describe('desk marks on the bulletins', () => {
   let editorialDir: string;
   const previousEditorialDir = process.env.BULLETIN_EDITORIAL_DIR;
   const results = new Map<string, RenderResult>();
+  // One Chromium for every render of this file.
+  let printer: Printer;
   const out = (template: Template, kind: Kind) => join(tmp.dir, `${template}-${kind}`);
   const pdf = (template: Template, kind: Kind, lang: Lang) => join(out(template, kind), `${template}.${lang}.pdf`);
 
   beforeAll(async () => {
     tmp = tempDir('bulletin-marks-');
-    db = join(tmp.dir, 'warehouse.duckdb');
+    db = conformanceWarehouse(join(tmp.dir, 'warehouse.duckdb'));
     // The demo's notable cases, so the press bulletin has the length it has in use.
     editorialDir = join(tmp.dir, 'editorial');
     mkdirSync(editorialDir);
     copyFileSync(join(repoRoot, 'data', 'editorial', '2021-11.yaml'), join(editorialDir, '2021-11.yaml'));
     process.env.BULLETIN_EDITORIAL_DIR = editorialDir;
-    for (const batch of ['batch1', 'batch2']) {
-      const load = await runCli(['load', join(conformanceDir, batch), '--db', db]);
-      expect(load.code, load.stderr).toBe(0);
-    }
     const marks: Record<Kind, { mark?: DeskMark; correction?: Correction }> = {
       none: {},
       draft: { mark: { kind: 'draft' } },
@@ -80,14 +79,16 @@ describe('desk marks on the bulletins', () => {
       // The correction rides on the unreviewed render: its box may move page breaks, which the draft must not.
       unreviewed: { mark: { kind: 'unreviewed' }, correction: CORRECTION },
     };
+    printer = await openPrinter();
     for (const template of TEMPLATES) {
       for (const kind of Object.keys(marks) as Kind[]) {
-        results.set(`${template}-${kind}`, await renderBulletin({ dbPath: db, asOf: AS_OF, template, out: out(template, kind), ...marks[kind] }));
+        results.set(`${template}-${kind}`, await renderBulletin({ dbPath: db, asOf: AS_OF, template, out: out(template, kind), ...marks[kind], printer }));
       }
     }
   }, 900_000);
 
-  afterAll(() => {
+  afterAll(async () => {
+    await printer?.close();
     if (previousEditorialDir === undefined) delete process.env.BULLETIN_EDITORIAL_DIR;
     else process.env.BULLETIN_EDITORIAL_DIR = previousEditorialDir;
     tmp?.cleanup();
@@ -331,29 +332,24 @@ describe('desk marks on the bulletins', () => {
     const blocks = Object.values(charts).map((svg, i) => ({ spacer: 15 + ((i * 37) % 111), chart: { svg } }));
     const rows = Array.from({ length: 150 }, (_, i) => ({ name: `Province ${String(i).padStart(3, '0')}`, shown: String(1000 + i), suppressed: false }));
     const { partials } = templateSources('press', 'en');
-    const printer = await openPrinter();
-    try {
-      const print = async (name: string, css: string) => {
-        const context = { title: 'Layout', html_lang: 'en', template: 'layout', blocks, rows, override: { css }, desk: markContext({ kind: 'draft' }, undefined, 'en') };
-        const { html } = fillSource(source, partials, context, 'marks test');
-        const file = join(tmp.dir, `${name}.pdf`);
-        await printer.print({ html, outFile: file, headerText: 'Layout', footerText: '{page}/{pages}' });
-        return file;
-      };
-      const fixed = await print('watermark-fixed', '');
-      const n = pageCount(fixed);
-      expect(n).toBeGreaterThanOrEqual(6);
-      expect(pages(fixed).filter((page) => occurrences(rawPage(fixed, page), 'DRAFT') !== 1)).toEqual([]);
-      const texts = pages(fixed).map((page) => squeeze(pdftotext(fixed, page)));
-      expect(chartsNotWhole(charts, texts)).toEqual([]);
-      expect(texts.filter((page) => /Province\d{3}/.test(page) && !page.includes('ProvinceRecovered'))).toEqual([]);
+    const print = async (name: string, css: string) => {
+      const context = { title: 'Layout', html_lang: 'en', template: 'layout', blocks, rows, override: { css }, desk: markContext({ kind: 'draft' }, undefined, 'en') };
+      const { html } = fillSource(source, partials, context, 'marks test');
+      const file = join(tmp.dir, `${name}.pdf`);
+      await printer.print({ html, outFile: file, headerText: 'Layout', footerText: '{page}/{pages}' });
+      return file;
+    };
+    const fixed = await print('watermark-fixed', '');
+    const n = pageCount(fixed);
+    expect(n).toBeGreaterThanOrEqual(6);
+    expect(pages(fixed).filter((page) => occurrences(rawPage(fixed, page), 'DRAFT') !== 1)).toEqual([]);
+    const texts = pages(fixed).map((page) => squeeze(pdftotext(fixed, page)));
+    expect(chartsNotWhole(charts, texts)).toEqual([]);
+    expect(texts.filter((page) => /Province\d{3}/.test(page) && !page.includes('ProvinceRecovered'))).toEqual([]);
 
-      const inFlow = await print('watermark-static', '<style>.desk-watermark { position: static !important; }</style>');
-      const without = pages(inFlow).filter((page) => occurrences(rawPage(inFlow, page), 'DRAFT') === 0);
-      expect(without.length).toBeGreaterThan(0);
-    } finally {
-      await printer.close();
-    }
+    const inFlow = await print('watermark-static', '<style>.desk-watermark { position: static !important; }</style>');
+    const without = pages(inFlow).filter((page) => occurrences(rawPage(inFlow, page), 'DRAFT') === 0);
+    expect(without.length).toBeGreaterThan(0);
   }, 180_000);
 
   it('skipReleaseGuard renders a public bulletin whose figure fell below the released one; without it, refused', async () => {
@@ -367,7 +363,7 @@ describe('desk marks on the bulletins', () => {
     const guarded = join(tmp.dir, 'guarded');
     await expect(renderBulletin({ dbPath: db, asOf: AS_OF, lang: 'en', out: guarded })).rejects.toThrow(/consistency check failed for reunion-2021: recovered fell from 999999/);
     expect(existsSync(join(guarded, 'press.en.pdf'))).toBe(false);
-    const skipped = await renderBulletin({ dbPath: db, asOf: AS_OF, lang: 'en', out: join(tmp.dir, 'unguarded'), skipReleaseGuard: true, mark: { kind: 'draft' } });
+    const skipped = await renderBulletin({ dbPath: db, asOf: AS_OF, lang: 'en', out: join(tmp.dir, 'unguarded'), skipReleaseGuard: true, mark: { kind: 'draft' }, printer });
     expect(skipped.files.map((f) => f.language)).toEqual(['en']);
     expect(occurrences(rawPage(skipped.files[0].pdf, 1), 'DRAFT')).toBeGreaterThanOrEqual(2);
   }, 120_000);
