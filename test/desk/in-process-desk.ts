@@ -1,7 +1,7 @@
 // A desk for tests that call pipeline/desk/ in this process (as the desk page does) rather than through the
 // command: a copy of the conformance warehouse loaded once for the run (test/conformance.ts), desk users added with
 // addUser and signed in with their passwords, the editorial folder and the working directory (where editions'
-// reports go) in a temporary folder, the clock pinned as editions.test.ts pins it.
+// reports go) in a temporary folder, the clock pinned as command-desks.ts pins it.
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { deskContext } from '../../pipeline/desk/command.ts';
