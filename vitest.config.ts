@@ -8,5 +8,11 @@ export default defineConfig({
     // Limits only catch a hang: a test that reads PDFs back with poppler takes seconds on a busy machine, not 5.
     testTimeout: 120_000,
     hookTimeout: 300_000,
+    // Most tests wait on child processes (the command, Chromium, DuckDB), so three files at once keep two cores busy
+    // (vitest's default on two cores is one). A worker runs its files one after another without a fresh process for
+    // each (a fork and its imports per file were a seventh of the run's CPU): a file puts back what it changes in
+    // the process (environment, working directory) and stops what it starts.
+    maxWorkers: 3,
+    isolate: false,
   },
 });
