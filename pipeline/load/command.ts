@@ -4,6 +4,7 @@ import { currentTime } from '../dates.ts';
 import { tableNamed } from './files.ts';
 import { loadExports, readHmacKey } from './load.ts';
 import { printable } from './printable.ts';
+import { PhaseClock } from './phases.ts';
 import { progressDisplay } from './progress.ts';
 import { SUMMARY_WIDTH, summaryTable, totalLine } from './report.ts';
 
@@ -20,6 +21,7 @@ export async function runLoad(options: LoadCommandOptions, env = process.env): P
   const now = currentTime(env);
   const hmacKey = readHmacKey(env);
   const progress = progressDisplay(process.stderr);
+  const phases = env.BULLETIN_LOAD_PHASES === '1' ? new PhaseClock() : undefined;
   let report;
   try {
     report = await loadExports({
@@ -33,6 +35,7 @@ export async function runLoad(options: LoadCommandOptions, env = process.env): P
         process.stderr.write(`${printable(line)}\n`);
       },
       onProgress: progress.update,
+      phases,
     });
   } finally {
     progress.stop();
@@ -41,6 +44,7 @@ export async function runLoad(options: LoadCommandOptions, env = process.env): P
     process.stderr.write('note: no BULLETIN_PII_KEY or BULLETIN_PII_KEY_FILE: identity numbers were dropped, not hashed\n');
   }
   if (report.snapshot) process.stderr.write(`published snapshot ${report.snapshot}\n`);
+  if (phases) process.stderr.write(`${phases.line()}\n`);
   if (report.results.length > 0) {
     const width = process.stdout.isTTY && process.stdout.columns ? Math.min(SUMMARY_WIDTH, process.stdout.columns) : SUMMARY_WIDTH;
     process.stdout.write(summaryTable(report.results, width));

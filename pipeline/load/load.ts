@@ -15,6 +15,7 @@ import type { TableName } from '../warehouse/tables.ts';
 import { Warehouse } from '../warehouse/warehouse.ts';
 import { expandPaths, notAnExportReason, type ExportFile } from './files.ts';
 import { parseStatement, type HmacPads } from './parse.ts';
+import { NO_PHASES, type Phases } from './phases.ts';
 import { printable, shortList } from './printable.ts';
 import { openRawSource, sha256Of } from './read.ts';
 import { storeParsed, type StoreCounts } from './store.ts';
@@ -43,6 +44,8 @@ export interface LoadOptions {
   /** Told when a file starts, enters each step, and is done; a display keeps its own clock. */
   onProgress?: (progress: LoadProgress) => void;
   lockWaitMs?: number;
+  /** Where the time goes, for the load benchmark (phases.ts). */
+  phases?: Phases;
 }
 
 /**
@@ -75,6 +78,7 @@ export interface LoadReport {
 export async function loadExports(options: LoadOptions): Promise<LoadReport> {
   const { files, notes } = expandPaths(options.paths, process.cwd(), options.table ?? null);
   for (const note of notes) options.log(note);
+  const phases = options.phases ?? NO_PHASES;
   const warehouse = await Warehouse.open(options.dbPath, { lockWaitMs: options.lockWaitMs ?? 600_000, onWait: options.log });
   const results: FileResult[] = [];
   let snapshot: string | null = null;
@@ -87,21 +91,24 @@ export async function loadExports(options: LoadOptions): Promise<LoadReport> {
     await ensureSchema(warehouse);
     await prepareSession(warehouse);
     const hmac = options.hmacKey ? hmacPads(options.hmacKey) : null;
+    phases.mark('open');
     for (const [i, file] of files.entries()) {
       const started = Date.now();
       const where = { file: file.displayPath, absolutePath: file.absolutePath, index: i + 1, count: files.length, bytes: sizeOf(file) };
       const step: StepReport = (name, rows) => options.onProgress?.({ ...where, step: name, rows });
       step('hashing');
-      const result = await loadOne(warehouse, file, options, hmac, scratch, step);
+      const result = await loadOne(warehouse, file, options, hmac, scratch, step, phases);
       result.seconds = (Date.now() - started) / 1000;
       step('done', result.rowsRead);
       results.push(result);
       options.log(describeResult(result));
     }
     if (await snapshotIsBehind(warehouse)) snapshot = await publishSnapshot(warehouse);
+    phases.mark('snapshot');
   } finally {
     rmSync(scratch, { recursive: true, force: true });
     warehouse.close();
+    phases.mark('close');
   }
   return { results, notes, snapshot };
 }
@@ -128,6 +135,7 @@ async function loadOne(
   hmac: HmacPads | null,
   scratch: string,
   step: StepReport,
+  phases: Phases,
 ): Promise<FileResult> {
   const base = { file: file.displayPath, table: file.table, seconds: 0 };
   try {
@@ -142,17 +150,19 @@ async function loadOne(
     }
     const sha256 = await sha256Of(file);
     const known = await warehouse.all(`SELECT load_id FROM load_log WHERE sha256 = $sha256`, { sha256 });
+    phases.mark('sha256');
     if (known.length > 0) return { ...base, outcome: 'already loaded' };
 
     const startedAt = options.now;
     step('reading');
-    const source = await openRawSource(warehouse, file, scratch);
+    const source = await openRawSource(warehouse, file, scratch, phases);
     try {
       const statement = parseStatement({ table: file.table, source, now: options.now, hmac });
       step('parsing');
       await warehouse.run(statement.sql, statement.params).catch((error) => {
         throw new FileRejected(file.displayPath, `cannot be read: ${duckdbMessage(error, { firstLine: true, withoutKind: true })}`);
       });
+      phases.mark('parse');
       if (options.onProgress) {
         const [{ rows }] = await warehouse.all<{ rows: number }>(`SELECT count(*) AS rows FROM _parsed`);
         step('storing', Number(rows));
@@ -166,11 +176,12 @@ async function loadOne(
         format: source.formatLabel,
         encoding: source.encoding,
         startedAt,
-      });
+      }, phases);
       return { ...base, outcome: 'loaded', ...counts, unknownColumns: source.unknownColumns };
     } finally {
       source.cleanup();
       await warehouse.run('DROP TABLE IF EXISTS _parsed; DROP TABLE IF EXISTS _blank_lines');
+      phases.mark('cleanup');
     }
   } catch (error) {
     // The reason may quote a header or a DuckDB message holding file text: made printable once, here.

@@ -25,6 +25,7 @@ import { EXPORT_TABLES, type ExportColumn } from '../warehouse/tables.ts';
 import { duckdbMessage } from '../warehouse/messages.ts';
 import { quoteIdent, quoteLiteral, type SqlParams, type Warehouse } from '../warehouse/warehouse.ts';
 import type { ExportFile, ExportFormat } from './files.ts';
+import { NO_PHASES, type Phases } from './phases.ts';
 
 export interface RawSource {
   /** A SELECT of `_line` and one VARCHAR column per export column found, blank values as NULL. */
@@ -80,7 +81,7 @@ export async function sha256Of(file: ExportFile): Promise<string> {
  * (`<db>.scratch/`): copies of the file (transcoded, bridged) go there, removed by `cleanup`, and the next load
  * clears whatever a killed one left.
  */
-export async function openRawSource(warehouse: Warehouse, file: ExportFile, scratchRoot: string): Promise<RawSource> {
+export async function openRawSource(warehouse: Warehouse, file: ExportFile, scratchRoot: string, phases: Phases = NO_PHASES): Promise<RawSource> {
   const format = file.format as ExportFormat;
   const scratch = mkdtempSync(join(scratchRoot, 'file-'));
   const cleanup = () => rmSync(scratch, { recursive: true, force: true });
@@ -88,7 +89,7 @@ export async function openRawSource(warehouse: Warehouse, file: ExportFile, scra
     switch (format) {
       case 'csv':
       case 'csv.gz':
-        return await csvSource(warehouse, file, scratch, cleanup);
+        return await csvSource(warehouse, file, scratch, cleanup, phases);
       case 'parquet':
         return await parquetSource(warehouse, file, file.absolutePath, 'parquet', cleanup);
       case 'arrow':
@@ -372,14 +373,16 @@ function byteStream(file: ExportFile): NodeJS.ReadableStream {
   return streamPipeline(raw, createGunzip({ chunkSize: 1 << 20 }), () => undefined);
 }
 
-async function csvSource(warehouse: Warehouse, file: ExportFile, scratch: string, cleanup: () => void): Promise<RawSource> {
+async function csvSource(warehouse: Warehouse, file: ExportFile, scratch: string, cleanup: () => void, phases: Phases): Promise<RawSource> {
   let check: TextCheck;
   let lines: LineScan = { crlf: 0, bareLf: 0, blankLines: false };
   const unreadable = (error: unknown) =>
     error instanceof FileRejected ? error : new FileRejected(file.displayPath, `cannot be read: ${(error as Error).message}`);
   try {
     check = await checkText(file);
+    phases.mark('check');
     if (check.hasBlankLine || check.hasCarriageReturn) lines = await scanLines(warehouse, file);
+    phases.mark('line scan');
   } catch (error) {
     throw unreadable(error);
   }
@@ -397,6 +400,7 @@ async function csvSource(warehouse: Warehouse, file: ExportFile, scratch: string
       throw unreadable(error);
     }
     if (!decodable) throw new FileRejected(file.displayPath, 'the text is neither UTF-8 nor GB18030 (a byte sequence is invalid in both)');
+    phases.mark('transcode');
   }
   // The delimiter is the one the header uses: exports are comma or tab separated.
   const delimiter = count(check.firstLine, '\t') > count(check.firstLine, ',') ? '\t' : ',';

@@ -7,6 +7,7 @@
 // version not current; the live view shows current versions that are not withdrawn.
 import { EXPORT_TABLES, storedColumns, type TableName } from '../warehouse/tables.ts';
 import { quoteIdent, type Warehouse } from '../warehouse/warehouse.ts';
+import { NO_PHASES, type Phases } from './phases.ts';
 
 export interface StoreCounts {
   rowsRead: number;
@@ -31,7 +32,7 @@ export interface LoadRecord {
 const id = quoteIdent;
 
 /** Works out winners in temp tables (no writes yet), then writes everything in one transaction. */
-export async function storeParsed(warehouse: Warehouse, record: LoadRecord): Promise<StoreCounts> {
+export async function storeParsed(warehouse: Warehouse, record: LoadRecord, phases: Phases = NO_PHASES): Promise<StoreCounts> {
   const table = EXPORT_TABLES[record.table];
   const key = id(table.key);
   const history = `history.${id(table.name)}`;
@@ -45,6 +46,7 @@ export async function storeParsed(warehouse: Warehouse, record: LoadRecord): Pro
     LEFT JOIN (SELECT ${key}, updated_at FROM ${history}
                WHERE current AND ${key} IN (SELECT ${key} FROM _parsed WHERE _errors IS NULL)) s USING (${key})
     WHERE p._errors IS NULL`);
+  phases.mark('rank');
   await warehouse.run(`CREATE OR REPLACE TEMP TABLE _winners AS
     SELECT _line, ${key} FROM _ranked
     WHERE last_in_file AND (stored_updated_at IS NULL OR updated_at >= stored_updated_at)`);
@@ -52,6 +54,7 @@ export async function storeParsed(warehouse: Warehouse, record: LoadRecord): Pro
     (SELECT count(*) FROM _parsed) AS read, (SELECT count(*) FROM _ranked) AS valid, (SELECT count(*) FROM _winners) AS stored,
     (SELECT count(*) FROM _ranked WHERE updated_at < stored_updated_at) AS stale`);
 
+  phases.mark('winners');
   const result: StoreCounts = {
     rowsRead: counts.read,
     rowsStored: counts.stored,
@@ -61,6 +64,7 @@ export async function storeParsed(warehouse: Warehouse, record: LoadRecord): Pro
   };
   await warehouse.transaction(async () => {
     await warehouse.run(`UPDATE ${history} SET current = false WHERE current AND ${key} IN (SELECT ${key} FROM _winners)`);
+    phases.mark('supersede');
     // A first load or a clean delta applies every valid row: no need to join each row to the winners.
     const everyValidRowWins = result.rowsStored === counts.valid;
     await warehouse.run(
@@ -73,6 +77,7 @@ export async function storeParsed(warehouse: Warehouse, record: LoadRecord): Pro
            WHERE p._errors IS NULL`,
       { load_id: record.loadId },
     );
+    phases.mark('history');
     await warehouse.run(
       `INSERT INTO quarantine (file, line, table_name, column_name, value, message, loaded_at, load_id, source_column)
        SELECT $file, _line, $table, e.column_name, e.value, e.message, CAST($started AS TIMESTAMPTZ), $load_id, e.source_column
@@ -98,7 +103,9 @@ export async function storeParsed(warehouse: Warehouse, record: LoadRecord): Pro
         started: record.startedAt.toISOString(),
       },
     );
+    phases.mark('quarantine+log');
   });
+  phases.mark('commit');
   await warehouse.run('DROP TABLE IF EXISTS _ranked; DROP TABLE IF EXISTS _winners');
   return result;
 }
