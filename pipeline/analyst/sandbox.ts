@@ -17,7 +17,21 @@
 //
 // A stop the engine does not answer (DuckDB's statement splitting and parsing never look at the interrupt) is
 // reported through onStuck after STOP_GRACE_MS: only ending the process ends it (analyst/engine.ts).
-import {
+import type {
+  DuckDBType,
+  DuckDBConnection,
+  DuckDBInstance,
+  DuckDBPreparedStatement,
+  DuckDBValue,
+} from '@duckdb/node-api';
+import { duckdb } from '../warehouse/duckdb.ts';
+import { InputRefused, UsageError } from '../errors.ts';
+import { duckdbMessage } from '../warehouse/messages.ts';
+import { openSandboxedSnapshot, type SandboxSettings } from '../warehouse/sandboxed.ts';
+import type { QueryResult, ResultColumn, ResultValue, ValueType } from './result.ts';
+import { STOP_GRACE_MS, byteSize, memoryLimitMessage, timeLimitMessage } from './limits.ts';
+
+const {
   DuckDBArrayValue,
   DuckDBBitValue,
   DuckDBBlobValue,
@@ -41,17 +55,9 @@ import {
   DuckDBUUIDValue,
   DuckDBVariantValue,
   StatementType,
-  type DuckDBType,
-  type DuckDBConnection,
-  type DuckDBInstance,
-  type DuckDBPreparedStatement,
-  type DuckDBValue,
-} from '@duckdb/node-api';
-import { InputRefused, UsageError } from '../errors.ts';
-import { duckdbMessage } from '../warehouse/messages.ts';
-import { openSandboxedSnapshot, type SandboxSettings } from '../warehouse/sandboxed.ts';
-import type { QueryResult, ResultColumn, ResultValue, ValueType } from './result.ts';
-import { STOP_GRACE_MS, byteSize, memoryLimitMessage, timeLimitMessage } from './limits.ts';
+} = duckdb;
+// The enum is a type too.
+type StatementType = import('@duckdb/node-api').StatementType;
 
 /** The warehouse's settings (memoryLimit: the result handed back is held to the same budget), and the session's limits. */
 export interface SandboxOptions extends SandboxSettings {

@@ -5,7 +5,8 @@
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { basename } from 'node:path';
-import { DuckDBInstance, LIST, VARCHAR, listValue, type DuckDBConnection } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { duckdb } from './duckdb.ts';
 import { UsageError } from '../errors.ts';
 import { duckdbMessage } from './messages.ts';
 import { latestSnapshotPath, recordReader } from './snapshots.ts';
@@ -39,7 +40,7 @@ export async function openSandboxedSnapshot(dbPath: string, settings: SandboxSet
   const instanceSettings = sandboxInstanceSettings(settings);
   let instance: DuckDBInstance;
   try {
-    instance = await DuckDBInstance.create(snapshotPath, instanceSettings);
+    instance = await duckdb.DuckDBInstance.create(snapshotPath, instanceSettings);
   } catch (error) {
     throw new UsageError(`${snapshotPath}: cannot open the snapshot with memory_limit ${instanceSettings.memory_limit} and ${instanceSettings.threads} threads: ${duckdbMessage(error)}`);
   }
@@ -47,7 +48,7 @@ export async function openSandboxedSnapshot(dbPath: string, settings: SandboxSet
   try {
     // The one file that may be written, bound (a list cannot be given at creation); then no other file, URL or
     // database outside the snapshot: read_csv, glob, COPY, ATTACH, EXPORT all refused by DuckDB.
-    if (settings.writableFile !== undefined) await connection.run('SET allowed_paths = $paths', { paths: listValue([settings.writableFile]) }, { paths: LIST(VARCHAR) });
+    if (settings.writableFile !== undefined) await connection.run('SET allowed_paths = $paths', { paths: duckdb.listValue([settings.writableFile]) }, { paths: duckdb.LIST(duckdb.VARCHAR) });
     await connection.run('SET enable_external_access = false');
     // China Standard Time, as every reader of the warehouse; the ICU setting cannot be given at creation.
     await connection.run(`SET TimeZone = '${SANDBOX_TIME_ZONE}'`);

@@ -1,14 +1,16 @@
 // The only importer of @duckdb/node-api. Opens the warehouse file (waiting for another writer's lock), keeps the
 // session settings every connection needs (China Standard Time, bounded memory), converts result rows to plain JS
 // values, and is the one place that quotes identifiers and literals.
-import { DuckDBConnection, DuckDBInstance, dateValue, quotedIdentifier, quotedString, type DuckDBValue } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBInstance, DuckDBValue } from '@duckdb/node-api';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { UsageError } from '../errors.ts';
 import { duckdbMessage } from './messages.ts';
+import { duckdb } from './duckdb.ts';
 
-export { blobValue, listValue } from '@duckdb/node-api';
+export const { blobValue, listValue } = duckdb;
+const { dateValue, quotedIdentifier, quotedString } = duckdb;
 export type SqlParams = Record<string, DuckDBValue>;
 export type Row = Record<string, unknown>;
 
@@ -43,7 +45,7 @@ export class Warehouse {
     let told = false;
     for (;;) {
       try {
-        const instance = await DuckDBInstance.create(path, {
+        const instance = await duckdb.DuckDBInstance.create(path, {
           access_mode: options.readOnly ? 'READ_ONLY' : 'READ_WRITE',
           // BULLETIN_MEMORY_LIMIT: DuckDB's buffer limit; beyond it, work spills to <db>.tmp/. Peak RSS stays ~0.3 GB above.
           memory_limit: options.memoryLimit ?? process.env.BULLETIN_MEMORY_LIMIT ?? '1GB',
