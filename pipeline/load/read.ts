@@ -25,6 +25,7 @@ import { EXPORT_TABLES, type ExportColumn } from '../warehouse/tables.ts';
 import { duckdbMessage } from '../warehouse/messages.ts';
 import { quoteIdent, quoteLiteral, type SqlParams, type Warehouse } from '../warehouse/warehouse.ts';
 import type { ExportFile, ExportFormat } from './files.ts';
+import { Gb18030ToUtf8 } from './gb18030.ts';
 import { NO_PHASES, type Phases } from './phases.ts';
 
 export interface RawSource {
@@ -302,35 +303,33 @@ async function scanLines(warehouse: Warehouse, file: ExportFile): Promise<LineSc
 
 /**
  * The private UTF-8 copy DuckDB reads when the file itself will not do: GB18030 transcoded (verified on the way:
- * iconv-lite marks bytes it cannot decode with U+FFFD instead of throwing, so any U+FFFD means the file is not
- * GB18030), and/or mixed line ends made LF (CRLF -> LF: the number of lines stays). Returns false for bad GB18030.
+ * a sequence iconv-lite would decode as U+FFFD means the file is not GB18030; gb18030.ts), and/or mixed line ends
+ * made LF (CRLF -> LF: the number of lines stays). Returns false for bad GB18030, as soon as it is seen.
  */
 async function writeCopy(file: ExportFile, target: string, options: { transcode: boolean; unifyLineEnds: boolean }): Promise<boolean> {
-  const decoder = options.transcode ? iconv.getDecoder('gb18030') : null;
+  const decoder = options.transcode ? new Gb18030ToUtf8() : null;
   const lineEnds = options.unifyLineEnds ? new CrlfToLf() : null;
   const out = createWriteStream(target, { mode: 0o600 });
   const finished = new Promise<void>((done, fail) => {
     out.on('finish', done);
     out.on('error', fail);
   });
-  let undecodable = 0;
   const write = async (bytes: Buffer) => {
     const data = lineEnds ? lineEnds.push(bytes) : bytes;
     if (!out.write(data)) await new Promise<void>((drained) => out.once('drain', () => drained()));
   };
-  const decode = (text: string) => {
-    undecodable += countChar(text, '\uFFFD');
-    return Buffer.from(text, 'utf8');
-  };
   try {
-    for await (const chunk of byteStream(file)) await write(decoder ? decode(decoder.write(chunk as Buffer)) : (chunk as Buffer));
-    if (decoder) await write(decode(decoder.end() ?? ''));
+    for await (const chunk of byteStream(file)) {
+      await write(decoder ? decoder.push(chunk as Buffer) : (chunk as Buffer));
+      if (decoder?.undecodable) return false;
+    }
+    if (decoder) await write(decoder.end());
     if (lineEnds) await write(lineEnds.end());
   } finally {
     out.end();
     await finished;
   }
-  return undecodable === 0;
+  return !decoder?.undecodable;
 }
 
 /** Streaming CRLF -> LF: a CR at the end of a chunk waits to see whether an LF follows. */
@@ -359,12 +358,6 @@ class CrlfToLf {
 
 const CRLF = Buffer.from('\r\n');
 const CR_BYTE = Buffer.from('\r');
-
-function countChar(text: string, char: string): number {
-  let count = 0;
-  for (let i = text.indexOf(char); i !== -1; i = text.indexOf(char, i + 1)) count++;
-  return count;
-}
 
 function byteStream(file: ExportFile): NodeJS.ReadableStream {
   const raw = createReadStream(file.absolutePath, { highWaterMark: 1 << 20 });
