@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import SlowestFirst from './test/sequencer.ts';
 
 export default defineConfig({
   test: {
@@ -13,6 +14,8 @@ export default defineConfig({
     // each (a fork and its imports per file were a seventh of the run's CPU): a file puts back what it changes in
     // the process (environment, working directory) and stops what it starts.
     maxWorkers: 3,
+    // The slowest files first, also on a fresh clone (test/sequencer.ts).
+    sequence: { sequencer: SlowestFirst },
     isolate: false,
   },
 });
