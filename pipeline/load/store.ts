@@ -38,37 +38,15 @@ export async function storeParsed(warehouse: Warehouse, record: LoadRecord, phas
   const history = `history.${id(table.name)}`;
   const columns = storedColumns(table).map((c) => id(c.name));
 
-  // Each valid row with its rank in the file and the stored current version it competes with.
-  await warehouse.run(`CREATE OR REPLACE TEMP TABLE _ranked AS
-    SELECT p._line, p.${key}, p.updated_at, s.updated_at AS stored_updated_at,
-           row_number() OVER (PARTITION BY p.${key} ORDER BY p.updated_at DESC, p._line DESC) = 1 AS last_in_file
-    FROM _parsed p
-    LEFT JOIN (SELECT ${key}, updated_at FROM ${history}
-               WHERE current AND ${key} IN (SELECT ${key} FROM _parsed WHERE _errors IS NULL)) s USING (${key})
-    WHERE p._errors IS NULL`);
-  phases.mark('rank');
-  await warehouse.run(`CREATE OR REPLACE TEMP TABLE _winners AS
-    SELECT _line, ${key} FROM _ranked
-    WHERE last_in_file AND (stored_updated_at IS NULL OR updated_at >= stored_updated_at)`);
-  const [counts] = await warehouse.all<{ read: number; valid: number; stored: number; stale: number }>(`SELECT
-    (SELECT count(*) FROM _parsed) AS read, (SELECT count(*) FROM _ranked) AS valid, (SELECT count(*) FROM _winners) AS stored,
-    (SELECT count(*) FROM _ranked WHERE updated_at < stored_updated_at) AS stale`);
-
-  phases.mark('winners');
-  const result: StoreCounts = {
-    rowsRead: counts.read,
-    rowsStored: counts.stored,
-    rowsQuarantined: counts.read - counts.valid,
-    rowsStale: counts.stale,
-    rowsSuperseded: counts.valid - counts.stored - counts.stale,
-  };
+  const result = (await everyValidRowWins(warehouse, record, phases)) ?? (await rankRows(warehouse, record, phases));
   await warehouse.transaction(async () => {
-    await warehouse.run(`UPDATE ${history} SET current = false WHERE current AND ${key} IN (SELECT ${key} FROM _winners)`);
+    // Without winners (every valid row wins), the stored current versions of the file's ids are superseded.
+    const winnerKeys = result.everyValidRowWins ? `SELECT ${key} FROM _parsed WHERE _errors IS NULL` : `SELECT ${key} FROM _winners`;
+    if (result.storedBefore) await warehouse.run(`UPDATE ${history} SET current = false WHERE current AND ${key} IN (${winnerKeys})`);
     phases.mark('supersede');
     // A first load or a clean delta applies every valid row: no need to join each row to the winners.
-    const everyValidRowWins = result.rowsStored === counts.valid;
     await warehouse.run(
-      everyValidRowWins
+      result.everyValidRowWins
         ? `INSERT INTO ${history} (${columns.join(', ')}, load_id, source_line, applied, current)
            SELECT ${columns.join(', ')}, $load_id, _line, true, true FROM _parsed WHERE _errors IS NULL`
         : `INSERT INTO ${history} (${columns.join(', ')}, load_id, source_line, applied, current)
@@ -107,5 +85,75 @@ export async function storeParsed(warehouse: Warehouse, record: LoadRecord, phas
   });
   phases.mark('commit');
   await warehouse.run('DROP TABLE IF EXISTS _ranked; DROP TABLE IF EXISTS _winners');
-  return result;
+  const { everyValidRowWins: _all, storedBefore: _stored, ...counts } = result;
+  return counts;
+}
+
+interface Outcome extends StoreCounts {
+  /** No row is stale or superseded: the valid rows are history's new current versions, no winners table. */
+  everyValidRowWins: boolean;
+  /** Whether history held a current version of the table before (else nothing is superseded). */
+  storedBefore: boolean;
+}
+
+/**
+ * The common case without the window ranking: when the file's valid rows have distinct ids (one aggregate tells)
+ * and none is older than its stored current version, every valid row wins. Null otherwise: rankRows decides.
+ */
+async function everyValidRowWins(warehouse: Warehouse, record: LoadRecord, phases: Phases): Promise<Outcome | null> {
+  const table = EXPORT_TABLES[record.table];
+  const key = id(table.key);
+  const history = `history.${id(table.name)}`;
+  const [counts] = await warehouse.all<{ read: number; valid: number; ids: number; stored: boolean }>(`SELECT
+    count(*) AS read, count(*) FILTER (WHERE _errors IS NULL) AS valid, count(DISTINCT ${key}) FILTER (WHERE _errors IS NULL) AS ids,
+    EXISTS (SELECT 1 FROM ${history} WHERE current) AS stored FROM _parsed`);
+  phases.mark('rank');
+  if (counts.ids !== counts.valid) return null;
+  if (counts.stored) {
+    const [{ stale }] = await warehouse.all<{ stale: number }>(`SELECT count(*) AS stale FROM _parsed p JOIN ${history} s USING (${key})
+      WHERE p._errors IS NULL AND s.current AND p.updated_at < s.updated_at`);
+    phases.mark('winners');
+    if (stale > 0) return null;
+  }
+  return {
+    rowsRead: counts.read,
+    rowsStored: counts.valid,
+    rowsQuarantined: counts.read - counts.valid,
+    rowsStale: 0,
+    rowsSuperseded: 0,
+    everyValidRowWins: true,
+    storedBefore: counts.stored,
+  };
+}
+
+/** Each valid row with its rank in the file and the stored current version it competes with; the winners. */
+async function rankRows(warehouse: Warehouse, record: LoadRecord, phases: Phases): Promise<Outcome> {
+  const table = EXPORT_TABLES[record.table];
+  const key = id(table.key);
+  const history = `history.${id(table.name)}`;
+  await warehouse.run(`CREATE OR REPLACE TEMP TABLE _ranked AS
+    SELECT p._line, p.${key}, p.updated_at, s.updated_at AS stored_updated_at,
+           row_number() OVER (PARTITION BY p.${key} ORDER BY p.updated_at DESC, p._line DESC) = 1 AS last_in_file
+    FROM _parsed p
+    LEFT JOIN (SELECT ${key}, updated_at FROM ${history}
+               WHERE current AND ${key} IN (SELECT ${key} FROM _parsed WHERE _errors IS NULL)) s USING (${key})
+    WHERE p._errors IS NULL`);
+  phases.mark('rank');
+  await warehouse.run(`CREATE OR REPLACE TEMP TABLE _winners AS
+    SELECT _line, ${key} FROM _ranked
+    WHERE last_in_file AND (stored_updated_at IS NULL OR updated_at >= stored_updated_at)`);
+  const [counts] = await warehouse.all<{ read: number; valid: number; stored: number; stale: number }>(`SELECT
+    (SELECT count(*) FROM _parsed) AS read, (SELECT count(*) FROM _ranked) AS valid, (SELECT count(*) FROM _winners) AS stored,
+    (SELECT count(*) FROM _ranked WHERE updated_at < stored_updated_at) AS stale`);
+
+  phases.mark('winners');
+  return {
+    rowsRead: counts.read,
+    rowsStored: counts.stored,
+    rowsQuarantined: counts.read - counts.valid,
+    rowsStale: counts.stale,
+    rowsSuperseded: counts.valid - counts.stored - counts.stale,
+    everyValidRowWins: counts.stored === counts.valid,
+    storedBefore: true,
+  };
 }
