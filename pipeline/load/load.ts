@@ -17,7 +17,7 @@ import { expandPaths, notAnExportReason, type ExportFile } from './files.ts';
 import { parseStatement, type HmacPads } from './parse.ts';
 import { NO_PHASES, type Phases } from './phases.ts';
 import { printable, shortList } from './printable.ts';
-import { openRawSource, sha256Of } from './read.ts';
+import { openRawSource, precheckText, sha256OnWorker } from './read.ts';
 import { storeParsed, type StoreCounts } from './store.ts';
 
 export type FileOutcome = 'loaded' | 'already loaded' | 'rejected';
@@ -148,14 +148,27 @@ async function loadOne(
         'cannot tell the table from the file name: it must start with cases, persons, suspects, alerts, blood_points or events (or name the table with --table)',
       );
     }
-    const sha256 = await sha256Of(file);
+    // The file's SHA-256 (on a worker thread) and, for a CSV, its text check (here) read the file side by side; the
+    // check's outcome waits until the hash has said whether the file is new, as when they ran one after the other.
+    const hashing = sha256OnWorker(file);
+    const precheck = precheckText(file);
+    let sha256: string;
+    try {
+      sha256 = await hashing;
+    } catch (error) {
+      await precheck;
+      throw error;
+    }
     const known = await warehouse.all(`SELECT load_id FROM load_log WHERE sha256 = $sha256`, { sha256 });
     phases.mark('sha256');
-    if (known.length > 0) return { ...base, outcome: 'already loaded' };
+    if (known.length > 0) {
+      await precheck;
+      return { ...base, outcome: 'already loaded' };
+    }
 
     const startedAt = options.now;
     step('reading');
-    const source = await openRawSource(warehouse, file, scratch, phases);
+    const source = await openRawSource(warehouse, file, scratch, phases, precheck);
     try {
       const statement = parseStatement({ table: file.table, source, now: options.now, hmac });
       step('parsing');

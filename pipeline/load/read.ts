@@ -7,20 +7,24 @@
 // copies live in the load's scratch folder beside the warehouse (load.ts).
 import { isUtf8 } from 'node:buffer';
 import {
+  closeSync,
+  constants,
   createReadStream,
   createWriteStream,
+  fstatSync,
   mkdtempSync,
+  openSync,
   readFileSync,
   rmSync,
   statSync,
   writeFileSync,
 } from 'node:fs';
+import { Worker } from 'node:worker_threads';
 import { join } from 'node:path';
 import { pipeline as streamPipeline } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import iconv from 'iconv-lite';
 import { FileRejected } from '../errors.ts';
-import { fileSha256, NotRegularFile } from '../files.ts';
 import { EXPORT_TABLES, type ExportColumn } from '../warehouse/tables.ts';
 import { duckdbMessage } from '../warehouse/messages.ts';
 import { quoteIdent, quoteLiteral, type SqlParams, type Warehouse } from '../warehouse/warehouse.ts';
@@ -66,15 +70,70 @@ const BLANK_RUN_BATCH = 100_000;
  */
 const MAX_EMPTY_RUN = 1_000_000;
 
-/** SHA-256 of the file's bytes: the identity of a file for "already loaded". */
-export async function sha256Of(file: ExportFile): Promise<string> {
+/**
+ * SHA-256 of the file's bytes (the identity of a file for "already loaded") on a worker thread, so that this thread
+ * checks the text (`precheckText`) meanwhile: the two passes over the file overlap on two cores instead of following
+ * each other. A FIFO, device or socket is refused without waiting for a writer.
+ */
+export function sha256OnWorker(file: ExportFile): Promise<string> {
+  let fd: number;
   try {
-    return await fileSha256(file.absolutePath);
+    fd = openRegular(file);
   } catch (error) {
-    // Had a FIFO replaced the file since it was looked at: refused, never waited for.
-    if (error instanceof NotRegularFile) throw new FileRejected(file.displayPath, 'not a regular file (a FIFO, device or socket): refused');
+    return Promise.reject(error);
+  }
+  return new Promise<string>((resolve, reject) => {
+    const worker = new Worker(SHA256_WORKER, { eval: true, workerData: { fd } });
+    let result: { hex?: string; error?: string } | null = null;
+    worker.once('message', (message: { hex?: string; error?: string }) => (result = message));
+    worker.once('error', (error) => (result = { error: error.message }));
+    worker.once('exit', () => {
+      closeSync(fd);
+      if (result?.hex) resolve(result.hex);
+      else reject(new Error(`${file.displayPath}: ${result?.error ?? 'the hashing thread stopped'}`));
+    });
+  });
+}
+
+const SHA256_WORKER = `
+const { parentPort, workerData } = require('node:worker_threads');
+const { createHash } = require('node:crypto');
+const { readSync } = require('node:fs');
+try {
+  const hash = createHash('sha256');
+  const buffer = Buffer.allocUnsafe(1 << 20);
+  for (let position = 0; ; ) {
+    const n = readSync(workerData.fd, buffer, 0, buffer.length, position);
+    if (n === 0) break;
+    hash.update(buffer.subarray(0, n));
+    position += n;
+  }
+  parentPort.postMessage({ hex: hash.digest('hex') });
+} catch (error) {
+  parentPort.postMessage({ error: error.message });
+}`;
+
+/** The text check of a CSV export, started early (beside sha256OnWorker); settled, so csvSource reports its error. */
+export type Precheck = { check: TextCheck } | { error: unknown };
+
+export function precheckText(file: ExportFile): Promise<Precheck> | null {
+  if (file.format !== 'csv' && file.format !== 'csv.gz') return null;
+  return checkText(file).then(
+    (check) => ({ check }),
+    (error: unknown) => ({ error }),
+  );
+}
+
+/** Opens the file for reading, refusing what is not a regular file without waiting for a FIFO's writer. */
+function openRegular(file: ExportFile): number {
+  const fd = openSync(file.absolutePath, constants.O_RDONLY | constants.O_NONBLOCK);
+  try {
+    if (!fstatSync(fd).isFile()) throw new FileRejected(file.displayPath, 'not a regular file (a FIFO, device or socket): refused');
+  } catch (error) {
+    closeSync(fd);
     throw error;
   }
+  return fd;
 }
 
 /**
@@ -82,7 +141,13 @@ export async function sha256Of(file: ExportFile): Promise<string> {
  * (`<db>.scratch/`): copies of the file (transcoded, bridged) go there, removed by `cleanup`, and the next load
  * clears whatever a killed one left.
  */
-export async function openRawSource(warehouse: Warehouse, file: ExportFile, scratchRoot: string, phases: Phases = NO_PHASES): Promise<RawSource> {
+export async function openRawSource(
+  warehouse: Warehouse,
+  file: ExportFile,
+  scratchRoot: string,
+  phases: Phases = NO_PHASES,
+  precheck: Promise<Precheck> | null = null,
+): Promise<RawSource> {
   const format = file.format as ExportFormat;
   const scratch = mkdtempSync(join(scratchRoot, 'file-'));
   const cleanup = () => rmSync(scratch, { recursive: true, force: true });
@@ -90,7 +155,7 @@ export async function openRawSource(warehouse: Warehouse, file: ExportFile, scra
     switch (format) {
       case 'csv':
       case 'csv.gz':
-        return await csvSource(warehouse, file, scratch, cleanup, phases);
+        return await csvSource(warehouse, file, scratch, cleanup, phases, precheck);
       case 'parquet':
         return await parquetSource(warehouse, file, file.absolutePath, 'parquet', cleanup);
       case 'arrow':
@@ -106,7 +171,7 @@ export async function openRawSource(warehouse: Warehouse, file: ExportFile, scra
 
 // ---- CSV ------------------------------------------------------------------------------------------------------
 
-interface TextCheck {
+export interface TextCheck {
   encoding: 'utf-8' | 'utf-8-bom' | 'gb18030';
   firstLine: string;
   /** Whether an empty line occurs: DuckDB skips those, so record numbers and line numbers part ways. */
@@ -360,19 +425,28 @@ const CRLF = Buffer.from('\r\n');
 const CR_BYTE = Buffer.from('\r');
 
 function byteStream(file: ExportFile): NodeJS.ReadableStream {
-  const raw = createReadStream(file.absolutePath, { highWaterMark: 1 << 20 });
+  const raw = createReadStream('', { fd: openRegular(file), highWaterMark: 1 << 20 });
   if (file.format !== 'csv.gz') return raw;
   // pipeline: when the reader stops early (a rejection), the file is closed too.
   return streamPipeline(raw, createGunzip({ chunkSize: 1 << 20 }), () => undefined);
 }
 
-async function csvSource(warehouse: Warehouse, file: ExportFile, scratch: string, cleanup: () => void, phases: Phases): Promise<RawSource> {
+async function csvSource(
+  warehouse: Warehouse,
+  file: ExportFile,
+  scratch: string,
+  cleanup: () => void,
+  phases: Phases,
+  precheck: Promise<Precheck> | null,
+): Promise<RawSource> {
   let check: TextCheck;
   let lines: LineScan = { crlf: 0, bareLf: 0, blankLines: false };
   const unreadable = (error: unknown) =>
     error instanceof FileRejected ? error : new FileRejected(file.displayPath, `cannot be read: ${(error as Error).message}`);
   try {
-    check = await checkText(file);
+    const early = precheck ? await precheck : null;
+    if (early && 'error' in early) throw early.error;
+    check = early ? early.check : await checkText(file);
     phases.mark('check');
     if (check.hasBlankLine || check.hasCarriageReturn) lines = await scanLines(warehouse, file);
     phases.mark('line scan');
