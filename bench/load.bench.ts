@@ -456,6 +456,8 @@ interface StepResult {
   otherCpuSeconds?: number | null;
   exitCode: number | null;
   ratio: number | null;
+  /** The same ratio in CPU seconds (user + system, all threads): less moved by other work on the machine. */
+  cpuRatio?: number | null;
   ratioOf: string;
   target: number | null;
   met: boolean | null;
@@ -571,12 +573,16 @@ async function main() {
 
   // Ratios and targets. A step that failed gets no ratio (its time means nothing).
   const ok = (r: StepResult) => r.exitCode === 0 && r.seconds !== null;
+  // The CPU ratio's base: the least CPU any bare run took (the delta's, the keyed clean load's CPU).
+  const bareCpu = Math.min(...okBares.map((r) => r.cpuSeconds ?? Infinity));
   const setRatio = (r: StepResult, base: StepResult, of: string, target: number) => {
     r.ratioOf = of;
     r.target = target;
     if (ok(r) && ok(base)) {
       r.ratio = r.seconds! / base.seconds!;
       r.met = r.ratio <= target;
+      const baseCpu = base === bare ? bareCpu : base.cpuSeconds;
+      if (r.cpuSeconds != null && baseCpu != null && Number.isFinite(baseCpu)) r.cpuRatio = r.cpuSeconds / baseCpu;
     }
   };
   setRatio(clean, bare, 'bare', TARGETS.clean);
@@ -657,12 +663,13 @@ function printTable(results: StepResult[]) {
     r.cpuSeconds == null ? '-' : r.cpuSeconds.toFixed(1),
     r.peakRssMiB === null ? '-' : r.peakRssMiB.toFixed(0),
     r.ratio === null ? (r.target === null ? '' : '-') : `${r.ratio.toFixed(3)}x ${r.ratioOf}`,
+    r.cpuRatio == null ? '' : `${r.cpuRatio.toFixed(3)}x`,
     r.target === null ? '' : `<= ${r.target}x ${r.ratioOf}`,
     yesNo(r.met),
     r.rssTargetMiB === null ? '' : `${yesNo(r.rssMet)} (<= ${r.rssTargetMiB})`,
     r.exitCode === 0 ? 'ok' : r.exitCode === null ? 'skipped' : `exit ${r.exitCode}`,
   ]);
-  const header = ['step', 'seconds', 'CPU s', 'peak RSS MiB', 'ratio', 'target', 'met', 'RSS met', 'status'];
+  const header = ['step', 'seconds', 'CPU s', 'peak RSS MiB', 'ratio', 'CPU ratio', 'target', 'met', 'RSS met', 'status'];
   const widths = header.map((h, k) => Math.max(h.length, ...rows.map((r) => r[k].length)));
   const line = (cells: string[]) => cells.map((c, k) => (k === 0 ? c.padEnd(widths[k]) : c.padStart(widths[k]))).join('  ');
   process.stdout.write(`\n${line(header)}\n${rows.map(line).join('\n')}\n\n`);

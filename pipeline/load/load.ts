@@ -172,9 +172,15 @@ async function loadOne(
     try {
       const statement = parseStatement({ table: file.table, source, now: options.now, hmac });
       step('parsing');
-      await warehouse.run(statement.sql, statement.params).catch((error) => {
+      const unreadable = (error: unknown) => {
         throw new FileRejected(file.displayPath, `cannot be read: ${duckdbMessage(error, { firstLine: true, withoutKind: true })}`);
-      });
+      };
+      if (source.prepare) {
+        await warehouse.run(source.prepare.sql, source.prepare.params).catch(unreadable);
+        phases.mark('read');
+      }
+      await warehouse.run(statement.sql, statement.params).catch(unreadable);
+      await warehouse.run('DROP TABLE IF EXISTS _raw');
       phases.mark('parse');
       if (options.onProgress) {
         const [{ rows }] = await warehouse.all<{ rows: number }>(`SELECT count(*) AS rows FROM _parsed`);
@@ -193,7 +199,7 @@ async function loadOne(
       return { ...base, outcome: 'loaded', ...counts, unknownColumns: source.unknownColumns };
     } finally {
       source.cleanup();
-      await warehouse.run('DROP TABLE IF EXISTS _parsed; DROP TABLE IF EXISTS _blank_lines');
+      await warehouse.run('DROP TABLE IF EXISTS _parsed; DROP TABLE IF EXISTS _raw; DROP TABLE IF EXISTS _blank_lines');
       phases.mark('cleanup');
     }
   } catch (error) {

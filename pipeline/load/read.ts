@@ -33,6 +33,12 @@ import { Gb18030ToUtf8 } from './gb18030.ts';
 import { NO_PHASES, type Phases } from './phases.ts';
 
 export interface RawSource {
+  /**
+   * Run first when set: the file's text columns into the temp table `_raw`, in file order (a CSV). DuckDB's reader
+   * runs on every core for it, where numbering rows WITH ORDINALITY kept the whole parse on one; the rows' order
+   * in `_raw` gives their line numbers (`sql` reads them from its rowid), so the parse after it runs in parallel too.
+   */
+  prepare?: { sql: string; params: SqlParams };
   /** A SELECT of `_line` and one VARCHAR column per export column found, blank values as NULL. */
   sql: string;
   params: SqlParams;
@@ -478,15 +484,18 @@ async function csvSource(
   // No sniffing: the dialect is fixed, every column is text, and a row with the wrong number of fields rejects the file.
   const columns = headerNames.map((_, i) => `${quoteLiteral(columnAlias(i))}: 'VARCHAR'`).join(', ');
   const csv = `read_csv($path, header = false, skip = 1, auto_detect = false, columns = {${columns}}, delim = $delimiter,
-                        quote = '"', escape = '"', strict_mode = true, null_padding = false, max_line_size = 10000000)
-               WITH ORDINALITY`;
+                        quote = '"', escape = '"', strict_mode = true, null_padding = false, max_line_size = 10000000)`;
   return buildSource(file, {
-    reader: lines.blankLines ? `${csv} ASOF LEFT JOIN _blank_lines AS _b ON ordinality >= _b.threshold` : csv,
+    reader: csv,
     params: { path, delimiter },
+    // Read into `_raw` first, in file order (a plain read_csv keeps it; WITH ORDINALITY or row_number() OVER () would
+    // run single-threaded): the n-th record (rowid n - 1) is on line n + 1, plus the empty lines before it.
+    staged: lines.blankLines
+      ? { lineSql: '_r.rowid + 2 + coalesce(_b.blanks, 0)', from: '_raw AS _r ASOF LEFT JOIN _blank_lines AS _b ON _r.rowid + 1 >= _b.threshold' }
+      : { lineSql: '_r.rowid + 2', from: '_raw AS _r' },
     sourceNames: headerNames,
     sourceRef: (i) => quoteIdent(columnAlias(i)),
-    // WITH ORDINALITY numbers rows in file order without the single-threaded window row_number() OVER () needs.
-    lineSql: lines.blankLines ? 'ordinality + 1 + coalesce(_b.blanks, 0)' : 'ordinality + 1',
+    lineSql: '',
     positionWord: 'line',
     encoding: check.encoding,
     formatLabel: file.format === 'csv.gz' ? 'csv.gz' : 'csv',
@@ -620,6 +629,8 @@ async function jsonLinesSource(warehouse: Warehouse, file: ExportFile, cleanup: 
 interface SourceParts {
   reader: string;
   params: SqlParams;
+  /** Read into the temp table `_raw` first; then the line is `lineSql` over `from` (which names `_raw AS _r`). */
+  staged?: { lineSql: string; from: string };
   sourceNames: string[];
   /** SQL for the i-th source column as text. */
   sourceRef: (index: number, column: ExportColumn | undefined) => string;
@@ -672,9 +683,15 @@ function buildSource(file: ExportFile, parts: SourceParts): RawSource {
   for (const column of table.columns) {
     if (!headers.has(column.name) && column.kind !== 'person_name') selected.push(`CAST(NULL AS VARCHAR) AS ${quoteIdent(column.name)}`);
   }
+  const staged = parts.staged;
   return {
-    sql: `SELECT ${parts.lineSql} AS _line, ${selected.join(', ')} FROM ${parts.reader}`,
-    params: parts.params,
+    ...(staged
+      ? {
+          prepare: { sql: `CREATE OR REPLACE TEMP TABLE _raw AS SELECT ${selected.join(', ')} FROM ${parts.reader}`, params: parts.params },
+          sql: `SELECT ${staged.lineSql} AS _line, _r.* FROM ${staged.from}`,
+          params: {},
+        }
+      : { sql: `SELECT ${parts.lineSql} AS _line, ${selected.join(', ')} FROM ${parts.reader}`, params: parts.params }),
     headers,
     positionWord: parts.positionWord,
     encoding: parts.encoding,
