@@ -13,7 +13,7 @@ import { Warehouse } from '../pipeline/warehouse/warehouse.ts';
 export const PLAIN_SCAN_SQL = `
 SELECT * FROM
   (SELECT count(*) AS persons, min(missing_on) AS missing_from, max(recovered_on) AS recovered_to,
-          count(DISTINCT province) AS person_provinces, count(DISTINCT recovery_method) AS methods, count(person_id) AS person_ids
+          count(DISTINCT province) AS person_provinces, count(DISTINCT recovery_method) AS methods
    FROM persons),
   (SELECT count(*) AS cases, count(DISTINCT category) AS categories, min(reported_on) AS reported_from, max(solved_on) AS solved_to,
           count(*) FILTER (WHERE ministry_supervised) AS supervised, count(*) FILTER (WHERE expert_assisted) AS expert_assisted

@@ -1,7 +1,7 @@
 // The figures of ../shared/spec/metrics.md, computed on a reader's connection to a published snapshot.
 //
 //   1. create the shared macros (queries/figures/macros.sql: whole years, China Standard Time days)
-//   2. run each queries/figures/<id>.sql with its parameters bound, never spliced
+//   2. run each queries/figures/<name>.sql with its parameters bound, never spliced
 //   3. shape its rows into the typed figures it gives (one figure, or a small family sharing one scan)
 //   4. record for every figure where it came from: SQL file, sha256 of its text, bound parameters, snapshot
 import { createHash } from 'node:crypto';
@@ -101,11 +101,12 @@ interface FigureQuery {
 const MACROS_FILE = 'figures/macros.sql';
 
 const FIGURE_QUERIES: FigureQuery[] = [
-  { file: 'figures/recovered.sql', shape: oneRow({ recovered: count, longest_separation_years: nullableCount, recovered_by_expert_teams: count }) },
-  { file: 'figures/recovered_by_years_missing.sql', shape: (rows, file) => ({ recovered_by_years_missing: split(rows, file) }) },
-  { file: 'figures/recovered_by_method.sql', shape: (rows, file) => ({ recovered_by_method: split(rows, file) }) },
-  { file: 'figures/recovered_by_province.sql', shape: (rows, file) => ({ recovered_by_province: split(rows, file) }) },
-  { file: 'figures/recovered_by_month.sql', shape: (rows, file) => ({ recovered_by_month: split(rows, file) }) },
+  { file: 'figures/recovered.sql', shape: oneRow({ recovered: count, recovered_by_province: splitList, recovered_by_month: splitList }) },
+  { file: 'figures/recovered_by_years_missing.sql', shape: oneRow({ recovered_by_years_missing: splitList, longest_separation_years: nullableCount }) },
+  {
+    file: 'figures/recovered_by_method.sql',
+    shape: oneRow({ recovered_by_method: splitList, recovered_by_expert_teams: count, dna_recoveries_since: count }),
+  },
   {
     file: 'figures/cases_solved.sql',
     shape: oneRow({ cases_solved: count, cold_cases_solved: count, supervised_cases_solved_by_experts: count, cases_solved_since: count }),
@@ -113,10 +114,8 @@ const FIGURE_QUERIES: FigureQuery[] = [
   { file: 'figures/suspects_arrested.sql', shape: oneRow({ suspects_arrested: count, long_fugitives_arrested: count, suspects_arrested_since: count }) },
   { file: 'figures/recognition_events.sql', shape: oneRow({ recognition_events: count, families_reunited_at_events: count }) },
   { file: 'figures/blood_points_active.sql', shape: oneRow({ blood_points_active: count }) },
-  { file: 'figures/cases_reported_by_year.sql', shape: (rows, file) => ({ cases_reported_by_year: split(rows, file) }) },
-  { file: 'figures/detection_rate_by_year.sql', shape: (rows, file) => ({ detection_rate_by_year: ratesByCategoryAndYear(rows, file) }) },
+  { file: 'figures/cases_by_year.sql', shape: oneRow({ cases_reported_by_year: splitList, detection_rate_by_year: ratesByCategoryAndYear }) },
   { file: 'figures/alerts.sql', shape: oneRow({ alerts_released: count, alerts_recovered: count, alert_recovery_rate: nullableRate }) },
-  { file: 'figures/dna_recoveries_since.sql', shape: oneRow({ dna_recoveries_since: count }) },
 ];
 
 /** Every figure of metrics.md with its provenance. `warehouse` is a reader's connection to snapshot `snapshot`. */
@@ -179,18 +178,26 @@ function oneRow<K extends FigureId>(columns: { [id in K]: Reader<Figures[id]> })
   };
 }
 
-/** A split from rows (label, count), in row order. */
-function split(rows: Row[], file: string): Split {
-  return Object.fromEntries(rows.map((row) => [String(row.label), count(row.count, `queries/${file}: ${String(row.label)}`)]));
+/** A split from a column holding a list of {label, count}, in list order (a query giving several splits in one row). */
+function splitList(value: unknown, where: string): Split {
+  if (!Array.isArray(value)) throw new Error(`${where}: expected a list of {label, count}, got ${String(value)}`);
+  return Object.fromEntries(
+    value.map((item: unknown) => {
+      const { label, count: n } = (item ?? {}) as { label?: unknown; count?: unknown };
+      if (typeof label !== 'string') throw new Error(`${where}: expected a label, got ${String(label)}`);
+      return [label, count(n, `${where} ${label}`)];
+    }),
+  );
 }
 
-/** detection_rate_by_year from rows (category, year, rate), in row order; a NULL year: a category with no year. */
-function ratesByCategoryAndYear(rows: Row[], file: string): Figures['detection_rate_by_year'] {
+/** detection_rate_by_year from a list of {category, year, rate}, in list order; a NULL year: a category with no year. */
+function ratesByCategoryAndYear(value: unknown, where: string): Figures['detection_rate_by_year'] {
+  if (!Array.isArray(value)) throw new Error(`${where}: expected a list of {category, year, rate}, got ${String(value)}`);
   const rates: Figures['detection_rate_by_year'] = {};
-  for (const row of rows) {
-    const category = String(row.category);
+  for (const item of value as { category?: unknown; year?: unknown; rate?: unknown }[]) {
+    const category = String(item?.category);
     rates[category] ??= {};
-    if (row.year !== null) rates[category][String(row.year)] = nullableRate(row.rate, `queries/${file}: ${category} ${String(row.year)}`);
+    if (item.year !== null) rates[category][String(item.year)] = nullableRate(item.rate, `${where} ${category} ${String(item.year)}`);
   }
   return rates;
 }

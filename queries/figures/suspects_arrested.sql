@@ -6,13 +6,16 @@
 -- suspects_arrested_since: "suspects arrested from that date (2012-11-08) to D"
 -- Parameters: $operation_start, $as_of, $suspects_arrested_since (DATE).
 SELECT
-  count(*) FILTER (WHERE arrested_on BETWEEN $operation_start AND $as_of)::INTEGER
+  count(*) FILTER (WHERE arrested_on >= $operation_start)::INTEGER
     AS suspects_arrested,
-  count(*) FILTER (WHERE arrested_on BETWEEN $operation_start AND $as_of
-                     AND whole_years(absconded_on, arrested_on) >= 20)::INTEGER
+  -- The CASE works out whole years only for the few who absconded and were arrested in the window (an AND would
+  -- work them out for every row read).
+  count(*) FILTER (WHERE CASE WHEN arrested_on >= $operation_start AND absconded_on IS NOT NULL
+                              THEN whole_years(absconded_on, arrested_on) >= 20 ELSE false END)::INTEGER
     AS long_fugitives_arrested,
-  count(*) FILTER (WHERE arrested_on BETWEEN $suspects_arrested_since AND $as_of)::INTEGER
+  count(*) FILTER (WHERE arrested_on >= $suspects_arrested_since)::INTEGER
     AS suspects_arrested_since
 FROM suspects
--- Only suspects arrested by D in either window are read: the filter is pushed into the scan.
+-- Only suspects arrested by D in either window are read (the filter is pushed into the scan); the upper bound of
+-- both windows is this D.
 WHERE arrested_on BETWEEN least($operation_start, $suspects_arrested_since) AND $as_of;
