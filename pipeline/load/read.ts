@@ -484,9 +484,12 @@ async function csvSource(
   // No sniffing: the dialect is fixed, every column is text, and a row with the wrong number of fields rejects the file.
   const columns = headerNames.map((_, i) => `${quoteLiteral(columnAlias(i))}: 'VARCHAR'`).join(', ');
   const csv = `read_csv($path, header = false, skip = 1, auto_detect = false, columns = {${columns}}, delim = $delimiter,
-                        quote = '"', escape = '"', strict_mode = true, null_padding = false, max_line_size = 10000000)`;
+                        quote = '"', escape = '"', strict_mode = true, null_padding = false, max_line_size = 10000000,
+                        nullstr = ['', 'NULL', 'null', '\\N'], allow_quoted_nulls = true)`;
   return buildSource(file, {
     reader: csv,
+    // The reader itself gives NULL for the four spellings of "no value" (quoted or not), as blank_to_null would.
+    nullsRead: true,
     params: { path, delimiter },
     // Read into `_raw` first, in file order (a plain read_csv keeps it; WITH ORDINALITY or row_number() OVER () would
     // run single-threaded): the n-th record (rowid n - 1) is on line n + 1, plus the empty lines before it.
@@ -629,6 +632,8 @@ async function jsonLinesSource(warehouse: Warehouse, file: ExportFile, cleanup: 
 interface SourceParts {
   reader: string;
   params: SqlParams;
+  /** The reader gives NULL for '', 'NULL', 'null' and '\N' itself: only padded values are left to blank_to_null. */
+  nullsRead?: boolean;
   /** Read into the temp table `_raw` first; then the line is `lineSql` over `from` (which names `_raw AS _r`). */
   staged?: { lineSql: string; from: string };
   sourceNames: string[];
@@ -667,7 +672,7 @@ function buildSource(file: ExportFile, parts: SourceParts): RawSource {
     headers.set(column.name, sourceName);
     // A name is never read at all: personal data stays in the export file.
     if (column.kind === 'person_name') return;
-    selected.push(`blank_to_null(${parts.sourceRef(index, column)}) AS ${quoteIdent(column.name)}`);
+    selected.push(`${parts.nullsRead ? 'padded_to_null' : 'blank_to_null'}(${parts.sourceRef(index, column)}) AS ${quoteIdent(column.name)}`);
     const nestedSql = parts.nestedRef?.(index);
     if (nestedSql && column.kind !== 'identity_number') {
       selected.push(`${nestedSql} AS ${quoteIdent(`_nested_${column.name}`)}`);

@@ -8,6 +8,11 @@ CREATE OR REPLACE TEMP MACRO blank_to_null(v) AS
        WHEN starts_with(v, ' ') OR ends_with(v, ' ') THEN nullif(nullif(nullif(nullif(trim(v), ''), 'NULL'), 'null'), '\N')
        ELSE v END;
 
+-- The same for a reader that already gave NULL for '', 'NULL', 'null' and '\N' (read_csv's nullstr): padded values only.
+CREATE OR REPLACE TEMP MACRO padded_to_null(v) AS
+  CASE WHEN starts_with(v, ' ') OR ends_with(v, ' ') THEN nullif(nullif(nullif(nullif(trim(v), ''), 'NULL'), 'null'), '\N')
+       ELSE v END;
+
 -- Fast path for the common form 2021-11-30: a plain cast, no regular expression.
 CREATE OR REPLACE TEMP MACRO is_iso_date(v) AS length(v) = 10 AND v[5] = '-' AND v[8] = '-';
 CREATE OR REPLACE TEMP MACRO iso_date(v) AS CASE WHEN is_iso_date(v) THEN try_cast(v AS DATE) END;
