@@ -58,7 +58,7 @@ export function parseStatement(context: ParseContext): { sql: string; params: Sq
     'raw.*',
     ...dated.flatMap((c) => [`iso_date(raw.${id(c.name)}) AS ${iso(c)}`, `date_parts(raw.${id(c.name)}) AS ${parts(c)}`]),
     ...provinces.map((c) => `${id(`l_${c.name}`)}.value AS ${id(`_v_${c.name}`)}`),
-    ...enums.map((c) => `${enumCase(c, `lower(raw.${id(c.name)})`)} AS ${id(`_v_${c.name}`)}`),
+    ...enums.map((c) => `${enumCase(c, `raw.${id(c.name)}`)} AS ${id(`_v_${c.name}`)}`),
   ];
   const joins = provinces.map((c) => {
     const alias = id(`l_${c.name}`);
@@ -92,12 +92,25 @@ FROM typed`;
   return { sql, params };
 }
 
-/** CASE <key> WHEN 'spelling' THEN 'value' … END over the accepted spellings of an enum column (ENUM_DOMAINS). */
-function enumCase(c: ExportColumn, key: string): string {
-  const branches = Object.entries(ENUM_DOMAINS[c.domain!]).flatMap(([value, spellings]) =>
-    spellings.map((spelling) => `WHEN ${lit(spelling.toLowerCase())} THEN ${lit(value)}`),
+/**
+ * CASE lower(<value>) WHEN 'spelling' THEN 'value' … END over the accepted spellings of an enum column (ENUM_DOMAINS),
+ * behind a CASE of the forms that need no lower() (the spellings in lower case, and the values whose lower case is a
+ * spelling, such as M): lower() costs most on Chinese text, and most values come in one of those forms.
+ */
+function enumCase(c: ExportColumn, value: string): string {
+  const domain = Object.entries(ENUM_DOMAINS[c.domain!]);
+  const branches = domain.flatMap(([canonical, spellings]) =>
+    spellings.map((spelling) => `WHEN ${lit(spelling.toLowerCase())} THEN ${lit(canonical)}`),
   );
-  return `CASE ${key} ${branches.join(' ')} END`;
+  // What lower() of each form gives, as the CASE below reads it (the first spelling wins, as there).
+  const byLowerCase = new Map<string, string>();
+  for (const [canonical, spellings] of domain) for (const s of spellings) if (!byLowerCase.has(s.toLowerCase())) byLowerCase.set(s.toLowerCase(), canonical);
+  const asGiven = new Map(byLowerCase);
+  for (const [canonical] of domain) {
+    if (/^[\x20-\x7e]+$/.test(canonical) && byLowerCase.has(canonical.toLowerCase())) asGiven.set(canonical, byLowerCase.get(canonical.toLowerCase())!);
+  }
+  const shortcut = [...asGiven].map(([form, canonical]) => `WHEN ${lit(form)} THEN ${lit(canonical)}`);
+  return `CASE ${value} ${shortcut.join(' ')} ELSE CASE lower(${value}) ${branches.join(' ')} END END`;
 }
 
 /** In the `typed` layer: the raw text as _r_<c>, the parsed value as <c>, and helpers the rules need. */
