@@ -3,7 +3,8 @@
 // checkpoints and copies the file to <db>.snapshots/<id>.duckdb (read-only, immutable) and points `latest` at it.
 // Readers open the newest snapshot read-only, so a load never waits for them and they never wait for a load, and
 // each reader's use of a snapshot is appended to readers.jsonl for provenance.
-import { appendFileSync, chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { appendFileSync, chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { copyFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { UsageError } from '../errors.ts';
 import { fileSha256, writeFileAtomically } from '../files.ts';
@@ -42,11 +43,13 @@ export async function publishSnapshot(warehouse: Warehouse, now = new Date()): P
   await warehouse.run('CHECKPOINT');
   const target = join(dir, `${id}.duckdb`);
   const partial = `${target}.partial`;
-  copyFileSync(warehouse.path, partial);
+  // Its sha256 as published: the desk verifies a snapshot against it before approving or releasing figures from it.
+  // Hashed from the warehouse file while the copy is made (the copy runs on libuv's thread pool): the same bytes,
+  // since the lock is held and the checkpoint left nothing to write, in one pass's time instead of two.
+  const [sha256] = await Promise.all([fileSha256(warehouse.path), copyFile(warehouse.path, partial)]);
   // Read-only for owner and group, nothing for others (like every file of the warehouse folder).
   chmodSync(partial, 0o440);
-  // Its sha256 as published: the desk verifies a snapshot against it before approving or releasing figures from it.
-  writeFileAtomically(`${target}.sha256`, `${await fileSha256(partial)}\n`);
+  writeFileAtomically(`${target}.sha256`, `${sha256}\n`);
   renameSync(partial, target);
   writeFileAtomically(join(dir, 'latest'), `${basename(target)}\n`);
   prune(dir, basename(target));
