@@ -15,6 +15,8 @@ export interface ConformanceWarehouses {
 declare module 'vitest' {
   export interface ProvidedContext {
     conformanceWarehouses: ConformanceWarehouses;
+    /** A folder of the run's own, removed at its end, for what test files share (test/render/demo-bulletins.ts). */
+    runScratch: string;
   }
 }
 
@@ -33,5 +35,8 @@ export default async function loadConformanceOnce(project: TestProject): Promise
     }),
   );
   project.provide('conformanceWarehouses', warehouses);
+  const shared = join(tmp.dir, 'shared');
+  mkdirSync(shared);
+  project.provide('runScratch', shared);
   return () => tmp.cleanup();
 }

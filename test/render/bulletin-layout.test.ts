@@ -5,20 +5,14 @@
 // from a copy of its warehouse; the press bulletin's province table has 32 rows), plus the press bulletin of
 // 2021-11-30 with 40 notable cases in each language: the editorial file stops at 30 (MAX_NOTABLE_CASES), so the 40
 // are put into its HTML twin and printed by the same printer.
-import { copyFileSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPrinter } from '../../pipeline/render/pdf.ts';
-import { cloneWarehouse, repoRoot, runCli, tempDir } from '../helpers.ts';
+import { tempDir } from '../helpers.ts';
+import { DEMO_RENDERS, demoBulletins, LANGUAGES } from './demo-bulletins.ts';
 import { chartsNotWhole, pageCount, pdftotext, squeeze } from './poppler.ts';
 
-const DEMO_DB = join(repoRoot, 'data', 'demo', 'warehouse.duckdb');
-const DEMO_RENDERS = [
-  { asOf: '2021-09-16', template: 'press' },
-  { asOf: '2021-11-30', template: 'press' },
-  { asOf: '2021-11-30', template: 'briefing' },
-];
-const LANGUAGES = ['en', 'zh'] as const;
 
 interface Bulletin {
   name: string;
@@ -143,25 +137,15 @@ describe('the demo bulletins as a layout editor reads them', () => {
   const bulletins: Bulletin[] = [];
 
   beforeAll(async () => {
-    if (!existsSync(DEMO_DB)) throw new Error(`no demo warehouse at ${DEMO_DB}: run npm run setup (scripts/demo.sh)`);
     tmp = tempDir('bulletin-page-layout-');
-    const db = cloneWarehouse(DEMO_DB, join(tmp.dir, 'warehouse.duckdb'));
-    // The press bulletin is guarded by the releases the demo recorded.
-    copyFileSync(`${DEMO_DB}.releases.duckdb`, `${db}.releases.duckdb`);
-    for (const { asOf, template } of DEMO_RENDERS) {
-      const out = join(tmp.dir, asOf);
-      const result = await runCli(['--db', db, 'render', '--as-of', asOf, '--template', template, '--out', out]);
-      expect(result.code, result.stderr).toBe(0);
-      for (const language of LANGUAGES) {
-        const stem = join(out, `${template}.${language}`);
-        const prefix = `${template}.${language}.`;
-        const charts = Object.fromEntries(
-          readdirSync(join(out, 'charts'))
-            .filter((f) => f.startsWith(prefix))
-            .map((f) => [f, readFileSync(join(out, 'charts', f), 'utf8')]),
-        );
-        bulletins.push(readBulletin(`${template}.${language} ${asOf}`, `${stem}.pdf`, `${stem}.html`, charts));
-      }
+    for (const { asOf, template, language, out, pdf, html } of await demoBulletins()) {
+      const prefix = `${template}.${language}.`;
+      const charts = Object.fromEntries(
+        readdirSync(join(out, 'charts'))
+          .filter((f) => f.startsWith(prefix))
+          .map((f) => [f, readFileSync(join(out, 'charts', f), 'utf8')]),
+      );
+      bulletins.push(readBulletin(`${template}.${language} ${asOf}`, pdf, html, charts));
     }
     // 40 notable cases, printed by one browser for both languages.
     const printer = await openPrinter();

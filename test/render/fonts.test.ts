@@ -4,22 +4,16 @@
 // number of a chart that the text does not print is in the table under it; the PDF is tagged, with its language.
 // Also: the render refuses with one line when a font is missing.
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { UsageError } from '../../pipeline/errors.ts';
 import { checkFonts, FONTS_MISSING } from '../../pipeline/render/fonts.ts';
-import { cloneWarehouse, repoRoot, runCli, tempDir } from '../helpers.ts';
+import { repoRoot, tempDir } from '../helpers.ts';
+import { demoBulletins } from './demo-bulletins.ts';
 import { pdftotext, squeeze } from './poppler.ts';
 
-const DEMO_DB = join(repoRoot, 'data', 'demo', 'warehouse.duckdb');
-const DEMO_RENDERS = [
-  { asOf: '2021-09-16', template: 'press' },
-  { asOf: '2021-11-30', template: 'press' },
-  { asOf: '2021-11-30', template: 'briefing' },
-];
-const LANGUAGES = ['en', 'zh'] as const;
 
 interface FontRow {
   name: string;
@@ -48,26 +42,14 @@ const hasSequence = (words: string[], sequence: string[]): boolean => words.some
 const chartWords = parseYaml(readFileSync(join(repoRoot, 'templates', 'charts', 'text.yaml'), 'utf8')) as Record<string, Record<string, Record<string, string>>>;
 
 describe('fonts, chart text and tags of the demo bulletins', () => {
-  let tmp: { dir: string; cleanup: () => void };
   const pdfs: { name: string; language: 'en' | 'zh'; file: string; html: string }[] = [];
 
   beforeAll(async () => {
-    if (!existsSync(DEMO_DB)) throw new Error(`no demo warehouse at ${DEMO_DB}: run npm run setup (scripts/demo.sh)`);
-    tmp = tempDir('bulletin-fonts-');
-    const db = cloneWarehouse(DEMO_DB, join(tmp.dir, 'warehouse.duckdb'));
-    copyFileSync(`${DEMO_DB}.releases.duckdb`, `${db}.releases.duckdb`);
-    for (const { asOf, template } of DEMO_RENDERS) {
-      const out = join(tmp.dir, asOf);
-      mkdirSync(out, { recursive: true });
-      const result = await runCli(['--db', db, 'render', '--as-of', asOf, '--template', template, '--out', out]);
-      expect(result.code, result.stderr).toBe(0);
-      for (const language of LANGUAGES) {
-        pdfs.push({ name: `${template}.${language} as of ${asOf}`, language, file: join(out, `${template}.${language}.pdf`), html: readFileSync(join(out, `${template}.${language}.html`), 'utf8') });
-      }
+    for (const { asOf, template, language, pdf, html } of await demoBulletins()) {
+      pdfs.push({ name: `${template}.${language} as of ${asOf}`, language, file: pdf, html: readFileSync(html, 'utf8') });
     }
   }, 300_000);
 
-  afterAll(() => tmp?.cleanup());
 
   it('lists TrueType fonts only (no Type 3), every one embedded and subset', () => {
     for (const pdf of pdfs) {
