@@ -4,6 +4,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { closeSync, constants, createReadStream, existsSync, fstatSync, fsyncSync, linkSync, mkdirSync, openSync, renameSync, rmSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { pipeline } from 'node:stream/promises';
 
 /**
@@ -109,10 +110,10 @@ export function commitPartialFile(partial: string, path: string, replace: boolea
 export class NotRegularFile extends Error {}
 
 /**
- * SHA-256 of a regular file's bytes, read 1 MiB at a time: the identity of an export, a snapshot or a PDF. Opened
- * without blocking and refused unless it is a regular file, so a FIFO put in a file's place cannot hang the reader.
+ * Opens a file for reading without blocking and refuses anything but a regular file (NotRegularFile), so a FIFO put
+ * in a file's place cannot hang the reader waiting for a writer.
  */
-export async function fileSha256(path: string): Promise<string> {
+export function openRegularFile(path: string): number {
   const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
   try {
     if (!fstatSync(fd).isFile()) throw new NotRegularFile(`${path}: not a regular file`);
@@ -120,7 +121,54 @@ export async function fileSha256(path: string): Promise<string> {
     closeSync(fd);
     throw error;
   }
+  return fd;
+}
+
+/** SHA-256 of a regular file's bytes, read 1 MiB at a time: the identity of an export, a snapshot or a PDF. */
+export async function fileSha256(path: string): Promise<string> {
   const hash = createHash('sha256');
-  await pipeline(createReadStream('', { fd, highWaterMark: 1 << 20 }), hash);
+  await pipeline(createReadStream('', { fd: openRegularFile(path), highWaterMark: 1 << 20 }), hash);
   return hash.digest('hex');
 }
+
+/**
+ * fileSha256 on a worker thread, for a big file whose hash would otherwise take this thread's time from other work
+ * on it (the loader checks an export's text meanwhile). Costs a thread's start: not for small files.
+ */
+export function fileSha256OnWorker(path: string): Promise<string> {
+  let fd: number;
+  try {
+    fd = openRegularFile(path);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  return new Promise<string>((resolve, reject) => {
+    const worker = new Worker(SHA256_WORKER, { eval: true, workerData: { fd } });
+    let result: { hex?: string; error?: string } | null = null;
+    worker.once('message', (message: { hex?: string; error?: string }) => (result = message));
+    worker.once('error', (error) => (result = { error: error.message }));
+    worker.once('exit', () => {
+      closeSync(fd);
+      if (result?.hex) resolve(result.hex);
+      else reject(new Error(`${path}: ${result?.error ?? 'the hashing thread stopped'}`));
+    });
+  });
+}
+
+const SHA256_WORKER = `
+const { parentPort, workerData } = require('node:worker_threads');
+const { createHash } = require('node:crypto');
+const { readSync } = require('node:fs');
+try {
+  const hash = createHash('sha256');
+  const buffer = Buffer.allocUnsafe(1 << 20);
+  for (let position = 0; ; ) {
+    const n = readSync(workerData.fd, buffer, 0, buffer.length, position);
+    if (n === 0) break;
+    hash.update(buffer.subarray(0, n));
+    position += n;
+  }
+  parentPort.postMessage({ hex: hash.digest('hex') });
+} catch (error) {
+  parentPort.postMessage({ error: error.message });
+}`;

@@ -7,24 +7,20 @@
 // copies live in the load's scratch folder beside the warehouse (load.ts).
 import { isUtf8 } from 'node:buffer';
 import {
-  closeSync,
-  constants,
   createReadStream,
   createWriteStream,
-  fstatSync,
   mkdtempSync,
-  openSync,
   readFileSync,
   rmSync,
   statSync,
   writeFileSync,
 } from 'node:fs';
-import { Worker } from 'node:worker_threads';
 import { join } from 'node:path';
 import { pipeline as streamPipeline } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import iconv from 'iconv-lite';
 import { FileRejected } from '../errors.ts';
+import { fileSha256OnWorker, NotRegularFile, openRegularFile } from '../files.ts';
 import { EXPORT_TABLES, type ExportColumn } from '../warehouse/tables.ts';
 import { duckdbMessage } from '../warehouse/messages.ts';
 import { quoteIdent, quoteLiteral, type SqlParams, type Warehouse } from '../warehouse/warehouse.ts';
@@ -82,42 +78,10 @@ const MAX_EMPTY_RUN = 1_000_000;
  * each other. A FIFO, device or socket is refused without waiting for a writer.
  */
 export function sha256OnWorker(file: ExportFile): Promise<string> {
-  let fd: number;
-  try {
-    fd = openRegular(file);
-  } catch (error) {
-    return Promise.reject(error);
-  }
-  return new Promise<string>((resolve, reject) => {
-    const worker = new Worker(SHA256_WORKER, { eval: true, workerData: { fd } });
-    let result: { hex?: string; error?: string } | null = null;
-    worker.once('message', (message: { hex?: string; error?: string }) => (result = message));
-    worker.once('error', (error) => (result = { error: error.message }));
-    worker.once('exit', () => {
-      closeSync(fd);
-      if (result?.hex) resolve(result.hex);
-      else reject(new Error(`${file.displayPath}: ${result?.error ?? 'the hashing thread stopped'}`));
-    });
+  return fileSha256OnWorker(file.absolutePath).catch((error: unknown) => {
+    throw notRegular(file, error);
   });
 }
-
-const SHA256_WORKER = `
-const { parentPort, workerData } = require('node:worker_threads');
-const { createHash } = require('node:crypto');
-const { readSync } = require('node:fs');
-try {
-  const hash = createHash('sha256');
-  const buffer = Buffer.allocUnsafe(1 << 20);
-  for (let position = 0; ; ) {
-    const n = readSync(workerData.fd, buffer, 0, buffer.length, position);
-    if (n === 0) break;
-    hash.update(buffer.subarray(0, n));
-    position += n;
-  }
-  parentPort.postMessage({ hex: hash.digest('hex') });
-} catch (error) {
-  parentPort.postMessage({ error: error.message });
-}`;
 
 /** The text check of a CSV export, started early (beside sha256OnWorker); settled, so csvSource reports its error. */
 export type Precheck = { check: TextCheck } | { error: unknown };
@@ -132,14 +96,16 @@ export function precheckText(file: ExportFile): Promise<Precheck> | null {
 
 /** Opens the file for reading, refusing what is not a regular file without waiting for a FIFO's writer. */
 function openRegular(file: ExportFile): number {
-  const fd = openSync(file.absolutePath, constants.O_RDONLY | constants.O_NONBLOCK);
   try {
-    if (!fstatSync(fd).isFile()) throw new FileRejected(file.displayPath, 'not a regular file (a FIFO, device or socket): refused');
+    return openRegularFile(file.absolutePath);
   } catch (error) {
-    closeSync(fd);
-    throw error;
+    throw notRegular(file, error);
   }
-  return fd;
+}
+
+/** Had a FIFO, device or socket replaced the file since it was looked at: refused, never waited for. */
+function notRegular(file: ExportFile, error: unknown): unknown {
+  return error instanceof NotRegularFile ? new FileRejected(file.displayPath, 'not a regular file (a FIFO, device or socket): refused') : error;
 }
 
 /**
