@@ -3,15 +3,12 @@
 
 -- Empty field, NULL and \N are all "no value"; padded values are trimmed. (trim() on every value costs as much as
 -- reading the file, so only values that start or end with a space pay for it.)
-CREATE OR REPLACE TEMP MACRO blank_to_null(v) AS
-  CASE WHEN v IN ('', 'NULL', 'null', '\N') THEN NULL
-       WHEN starts_with(v, ' ') OR ends_with(v, ' ') THEN nullif(nullif(nullif(nullif(trim(v), ''), 'NULL'), 'null'), '\N')
-       ELSE v END;
-
--- The same for a reader that already gave NULL for '', 'NULL', 'null' and '\N' (read_csv's nullstr): padded values only.
+-- padded_to_null alone serves a reader that already gave NULL for '', 'NULL', 'null' and '\N' (read_csv's nullstr).
 CREATE OR REPLACE TEMP MACRO padded_to_null(v) AS
   CASE WHEN starts_with(v, ' ') OR ends_with(v, ' ') THEN nullif(nullif(nullif(nullif(trim(v), ''), 'NULL'), 'null'), '\N')
        ELSE v END;
+CREATE OR REPLACE TEMP MACRO blank_to_null(v) AS
+  CASE WHEN v IN ('', 'NULL', 'null', '\N') THEN NULL ELSE padded_to_null(v) END;
 
 -- Fast path for the common form 2021-11-30: a plain cast, no regular expression.
 CREATE OR REPLACE TEMP MACRO is_iso_date(v) AS length(v) = 10 AND v[5] = '-' AND v[8] = '-';
