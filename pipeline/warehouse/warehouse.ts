@@ -1,6 +1,7 @@
-// The only importer of @duckdb/node-api. Opens the warehouse file (waiting for another writer's lock), keeps the
-// session settings every connection needs (China Standard Time, bounded memory), converts result rows to plain JS
-// values, and is the one place that quotes identifiers and literals.
+// The warehouse's connection to DuckDB (the API loaded by duckdb.ts; the analysts' sandbox opens its own). Opens the
+// warehouse file (waiting for another writer's lock), keeps the session settings every connection needs (China
+// Standard Time, bounded memory), converts result rows to plain JS values, and is the one place that quotes
+// identifiers and literals.
 import type { DuckDBConnection, DuckDBInstance, DuckDBValue } from '@duckdb/node-api';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
