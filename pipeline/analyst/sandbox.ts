@@ -31,6 +31,9 @@ import { openSandboxedSnapshot, type SandboxSettings } from '../warehouse/sandbo
 import type { QueryResult, ResultColumn, ResultValue, ValueType } from './result.ts';
 import { STOP_GRACE_MS, byteSize, memoryLimitMessage, timeLimitMessage } from './limits.ts';
 
+/** How often a stop sends DuckDB's interrupt again until the query has ended (one sent as it begins is lost). */
+const INTERRUPT_RESEND_MS = 100;
+
 const {
   DuckDBArrayValue,
   DuckDBBitValue,
@@ -359,10 +362,15 @@ export class AnalystSession {
     const stopAt = Math.min(Date.now() + timeoutMs, deadline ?? Number.POSITIVE_INFINITY);
     let stopped: StopReason | null = null;
     let stuck: NodeJS.Timeout | undefined;
+    let resend: NodeJS.Timeout | undefined;
     this.stopRunning = (reason) => {
       if (stopped) return;
       stopped = reason;
       this.connection.interrupt();
+      // DuckDB clears the flag when a query begins: an interrupt that lands while the query is being handed over is
+      // lost. It is sent again until the work ends.
+      resend = setInterval(() => this.connection.interrupt(), INTERRUPT_RESEND_MS);
+      resend.unref();
       // DuckDB does not look at the interrupt while it splits or parses a text: past the grace only the process
       // ending stops it.
       stuck = setTimeout(() => onStuck?.(this.stopError(reason).message), STOP_GRACE_MS);
@@ -391,6 +399,7 @@ export class AnalystSession {
     } finally {
       clearTimeout(timer);
       clearTimeout(stuck);
+      clearInterval(resend);
       clearInterval(sampler);
       this.stopRunning = null;
       this.options.onQueryEnd?.();

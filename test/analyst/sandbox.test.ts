@@ -583,6 +583,22 @@ describe('the analysts\' SQL sandbox', () => {
     }
   });
 
+  it('a stop that lands as the query is handed to DuckDB is not lost (DuckDB clears its flag when a query begins)', async () => {
+    // Before the fix this hung at the third to fifth round: the interrupt was cleared, and the time limit's own stop
+    // was swallowed as a second stop of the same query.
+    const session = await AnalystSession.open(db, { memoryLimit: '256MB', timeoutMs: 60_000 });
+    try {
+      for (let round = 0; round < 20; round++) {
+        const long = session.query('SELECT count(*) FROM range(1000000000000) a WHERE a.range % 7 = 3');
+        await new Promise((resolve) => setTimeout(resolve, round % 5));
+        session.interrupt();
+        expect(await rejection(long), `round ${round}`).toBeInstanceOf(QueryCancelled);
+      }
+    } finally {
+      session.close();
+    }
+  }, 60_000);
+
   it('two sessions on the same snapshot run at once, neither waiting for the other', async () => {
     const first = await AnalystSession.open(db, LIMITS);
     const second = await AnalystSession.open(db, LIMITS);
