@@ -4,8 +4,10 @@ import { copyFileSync, cpSync, existsSync, mkdtempSync, readFileSync, rmSync, wr
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
+import { inject } from 'vitest';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { Random } from '../pipeline/demo/random.ts';
+import { SHARED_CHROMIUM_VARIABLE } from '../pipeline/render/pdf.ts';
 
 export const repoRoot = resolve(import.meta.dirname, '..');
 export const bulletinBin = join(repoRoot, 'bin', 'bulletin.js');
@@ -27,10 +29,24 @@ export function runNode(args: string[], env: Record<string, string | undefined> 
   return runProcess(process.execPath, args, env, cwd);
 }
 
+/**
+ * The environment of a child: this process's, the run's shared Chromium (test/chromium-setup.ts; not in the global
+ * setups themselves), then the caller's.
+ */
+function childEnv(env: Record<string, string | undefined>): Record<string, string | undefined> {
+  let shared: string | undefined;
+  try {
+    shared = inject('sharedChromium');
+  } catch {
+    // a global setup: no test runs there
+  }
+  return { ...process.env, ...(shared ? { [SHARED_CHROMIUM_VARIABLE]: shared } : {}), ...env };
+}
+
 /** Runs `command ARGS…` as a child process and collects its exit code and output. */
 export function runProcess(command: string, args: string[], env: Record<string, string | undefined> = {}, cwd = repoRoot): Promise<CliResult> {
   return new Promise((done, fail) => {
-    const child = spawn(command, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, { cwd, env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (b) => (stdout += b));
@@ -73,7 +89,7 @@ export interface RunningCli {
 
 /** `bulletin ARGS` as a long-running child (e.g. `schedule`), its output collected as it comes. */
 export function startCli(args: string[], env: Record<string, string | undefined> = {}, cwd = repoRoot): RunningCli {
-  const child = spawn(process.execPath, [bulletinBin, ...args], { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [bulletinBin, ...args], { cwd, env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stdout!.on('data', (b) => (out += b));

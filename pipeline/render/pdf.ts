@@ -13,6 +13,13 @@
 //     removed on every path: success, error, deadline, and SIGINT/SIGTERM/SIGHUP or process.exit() meanwhile
 //     (puppeteer's own signal handlers are off: they would exit without removing the dir).
 //
+// A shared Chromium (BULLETIN_CHROMIUM_WS): a process that starts many commands, such as the test suite, can start
+// one browser with launchSharedChromium, with the same flags and fonts, and hand it to them. A command then prints in
+// it (same checks, same hardening of each page) instead of launching its own: a fresh browser costs about 1.2 CPU-s
+// a render more, most of it a new renderer process loading the Chinese faces again. The variable names the browser
+// with the Chromium binary and font configuration it was started with; a command whose own differ, or which cannot
+// reach it, launches its own browser as usual.
+//
 // Header and footer: Chromium prints them inside the page margins, so the caller's stylesheet must leave room with
 // its @page margin: at least 15 mm at the top and the bottom (templates/styles/print.css has 20 mm and 18 mm).
 // Without an @page margin, 15 mm all round is used. They are set in Noto Sans (Chinese in Noto Sans CJK SC TT) at 8.5 px.
@@ -21,14 +28,17 @@
 //
 // Output is written atomically (temporary file in the target folder, then rename) and only when the page had text
 // and the result is a PDF of at least one page.
+import { createHash } from 'node:crypto';
 import { accessSync, constants, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 // Types only: puppeteer-core itself is loaded by openPrinter, once the machine's checks have passed.
 import type { Browser, CDPSession, HTTPRequest, Page } from 'puppeteer-core';
+
+type Puppeteer = typeof import('puppeteer-core');
 import { oneLine, UsageError } from '../errors.ts';
 import { CJK_SANS, CJK_SERIF, LATIN_SANS, LATIN_SERIF } from '../typefaces.ts';
-import { checkFonts, fontconfigEnv } from './fonts.ts';
+import { checkFonts, fontconfigEnv, fontsDir } from './fonts.ts';
 import { writeFileAtomically } from '../files.ts';
 
 export interface PrintJob {
@@ -56,11 +66,11 @@ export interface PrintResult {
 
 export interface Printer {
   print(job: PrintJob): Promise<PrintResult>;
-  /** Closes the browser and removes its user-data dir; safe to call twice. */
+  /** Closes the browser and removes its user-data dir (a shared browser: disconnects from it); safe to call twice. */
   close(): Promise<void>;
-  /** The browser's temporary user-data dir (its path is on every Chromium process's command line). */
+  /** The browser's temporary user-data dir (its path is on every Chromium process's command line); '' when shared. */
   readonly userDataDir: string;
-  /** The browser's process id (leader of its process group). */
+  /** The browser's process id (leader of its process group); undefined when shared. */
   readonly pid: number | undefined;
   readonly timeoutMs: number;
 }
@@ -196,13 +206,65 @@ export async function withPrinter<T>(fn: (printer: Printer) => Promise<T>, optio
   }
 }
 
-/** Launches the browser. The caller must close() the Printer; prefer withPrinter. */
+/**
+ * Launches the browser, or connects to the shared one that BULLETIN_CHROMIUM_WS names. The caller must close() the
+ * Printer; prefer withPrinter.
+ */
 export async function openPrinter(options: PrinterOptions = {}): Promise<Printer> {
   const env = options.env ?? process.env;
   const timeoutMs = pageTimeoutMs(env, options.timeoutMs);
   const executablePath = findChrome(env);
   checkFonts(env);
   const { default: puppeteer } = await import('puppeteer-core');
+  const shared = await connectShared(puppeteer, env, executablePath, timeoutMs);
+  if (shared) return new ChromiumPrinter(shared, null, timeoutMs);
+  const { browser, guard } = await launch(puppeteer, env, executablePath, timeoutMs, []);
+  return new ChromiumPrinter(browser, guard, timeoutMs);
+}
+
+/** The variable a shared Chromium is handed to commands in: its DevTools endpoint and sharedKey, space-separated. */
+export const SHARED_CHROMIUM_VARIABLE = 'BULLETIN_CHROMIUM_WS';
+
+export interface SharedChromium {
+  /** The value of BULLETIN_CHROMIUM_WS for the commands that are to print in it. */
+  readonly variable: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts a Chromium for other commands to print in (BULLETIN_CHROMIUM_WS): the printer's flags and fonts, DevTools
+ * on a free port of 127.0.0.1. Its owner closes it; until then any local process can drive it, so it is for a
+ * machine of one user, such as a test run.
+ */
+export async function launchSharedChromium(env: NodeJS.ProcessEnv = process.env): Promise<SharedChromium> {
+  const timeoutMs = pageTimeoutMs(env);
+  const executablePath = findChrome(env);
+  checkFonts(env);
+  const { default: puppeteer } = await import('puppeteer-core');
+  const { browser, guard } = await launch(puppeteer, env, executablePath, timeoutMs, ['--remote-debugging-address=127.0.0.1', '--remote-debugging-port=0']);
+  const printer = new ChromiumPrinter(browser, guard, timeoutMs);
+  return { variable: `${browser.wsEndpoint()} ${sharedKey(env, executablePath)}`, close: () => printer.close() };
+}
+
+/** What a shared browser must have been started with to print as this command would: Chromium and fonts. */
+function sharedKey(env: NodeJS.ProcessEnv, executablePath: string): string {
+  const fonts = [env.FONTCONFIG_FILE, env.FONTCONFIG_PATH, env.FONTCONFIG_SYSROOT, fontsDir(env)].map((v) => v ?? '');
+  return createHash('sha256').update([executablePath, ...fonts].join('\u0000')).digest('hex').slice(0, 16);
+}
+
+/** The shared browser BULLETIN_CHROMIUM_WS names, when it was started as this command would start its own. */
+async function connectShared(puppeteer: Puppeteer, env: NodeJS.ProcessEnv, executablePath: string, timeoutMs: number): Promise<Browser | undefined> {
+  const [endpoint, key] = (env[SHARED_CHROMIUM_VARIABLE] ?? '').trim().split(/\s+/);
+  if (!endpoint || key !== sharedKey(env, executablePath)) return undefined;
+  try {
+    return await withDeadline(puppeteer.connect({ browserWSEndpoint: endpoint, protocolTimeout: Math.max(timeoutMs, LAUNCH_TIMEOUT_MS) }), CLOSE_TIMEOUT_MS, 'connecting');
+  } catch {
+    // Gone or not answering: this command launches its own.
+    return undefined;
+  }
+}
+
+async function launch(puppeteer: Puppeteer, env: NodeJS.ProcessEnv, executablePath: string, timeoutMs: number, extraArgs: string[]): Promise<{ browser: Browser; guard: ProcessGuard }> {
   const userDataDir = mkdtempSync(join(tmpdir(), 'bulletin-chromium-'));
   const guard = new ProcessGuard(userDataDir);
   let browser: Browser;
@@ -210,9 +272,9 @@ export async function openPrinter(options: PrinterOptions = {}): Promise<Printer
     browser = await puppeteer.launch({
       executablePath,
       headless: true,
-      pipe: true,
+      pipe: extraArgs.length === 0,
       userDataDir,
-      args: CHROME_ARGS,
+      args: [...CHROME_ARGS, ...extraArgs],
       timeout: LAUNCH_TIMEOUT_MS,
       protocolTimeout: Math.max(timeoutMs, LAUNCH_TIMEOUT_MS),
       handleSIGINT: false,
@@ -225,7 +287,7 @@ export async function openPrinter(options: PrinterOptions = {}): Promise<Printer
     throw new Error(`Chromium (${executablePath}) did not start: ${(error as Error).message.split('\n')[0]}`);
   }
   guard.watch(browser);
-  return new ChromiumPrinter(browser, guard, timeoutMs);
+  return { browser, guard };
 }
 
 /**
@@ -305,18 +367,19 @@ class ProcessGuard {
 class ChromiumPrinter implements Printer {
   #closing: Promise<void> | undefined;
 
+  /** guard: the browser this printer launched; null when it prints in a shared one. */
   constructor(
     readonly browser: Browser,
-    readonly guard: ProcessGuard,
+    readonly guard: ProcessGuard | null,
     readonly timeoutMs: number,
   ) {}
 
   get userDataDir(): string {
-    return this.guard.userDataDir;
+    return this.guard?.userDataDir ?? '';
   }
 
   get pid(): number | undefined {
-    return this.guard.pid;
+    return this.guard?.pid;
   }
 
   close(): Promise<void> {
@@ -325,6 +388,11 @@ class ChromiumPrinter implements Printer {
   }
 
   async #close(): Promise<void> {
+    if (!this.guard) {
+      // A shared browser stays for the others; this command's pages are closed already (print closes its own).
+      await withDeadline(this.browser.disconnect(), CLOSE_TIMEOUT_MS, 'disconnecting from Chromium').catch(() => undefined);
+      return;
+    }
     try {
       await withDeadline(this.browser.close(), CLOSE_TIMEOUT_MS, 'closing Chromium');
     } catch {

@@ -226,7 +226,7 @@ describe('bulletin render', () => {
   it('a render failing midway exits 1 with one line, leaves no PDF and no Chromium process', async () => {
     const scratch = join(tmp.dir, 'scratch-tmp');
     mkdirSync(scratch);
-    const failed = await runCli(['render', '--db', db, '--as-of', AS_OF, '--out', join(tmp.dir, 'failed')], { ...env(), TMPDIR: scratch, BULLETIN_PAGE_TIMEOUT_MS: '1' });
+    const failed = await runCli(['render', '--db', db, '--as-of', AS_OF, '--out', join(tmp.dir, 'failed')], { ...env(), TMPDIR: scratch, BULLETIN_PAGE_TIMEOUT_MS: '1', BULLETIN_CHROMIUM_WS: '' });
     expect(failed.code).toBe(1);
     expect(failed.stderr.trim().split('\n')).toHaveLength(1);
     expect(failed.stderr).toMatch(/^bulletin: /);
