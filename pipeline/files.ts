@@ -2,7 +2,7 @@
 // over the target, so a reader (a mail job, a web server, an analyst's notebook, a snapshot reader) never sees
 // half a file, even after a crash. Used for every file the pipeline writes for others to read.
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, constants, createReadStream, existsSync, fstatSync, fsyncSync, linkSync, mkdirSync, openSync, renameSync, rmSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, constants, createReadStream, existsSync, fstatSync, fsyncSync, linkSync, mkdirSync, openSync, readSync, renameSync, rmSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { pipeline } from 'node:stream/promises';
@@ -131,14 +131,24 @@ export async function fileSha256(path: string): Promise<string> {
   return hash.digest('hex');
 }
 
+/** Below this size a file is hashed on this thread: a worker's start (about 35 ms of CPU) costs more than the hash. */
+const WORKER_HASH_MIN_BYTES = 16 << 20;
+
 /**
  * fileSha256 on a worker thread, for a big file whose hash would otherwise take this thread's time from other work
- * on it (the loader checks an export's text meanwhile). Costs a thread's start: not for small files.
+ * on it (the loader checks an export's text meanwhile). A small one is hashed here, at once.
  */
 export function fileSha256OnWorker(path: string): Promise<string> {
   let fd: number;
   try {
     fd = openRegularFile(path);
+    if (fstatSync(fd).size < WORKER_HASH_MIN_BYTES) {
+      try {
+        return Promise.resolve(sha256OfFd(fd));
+      } finally {
+        closeSync(fd);
+      }
+    }
   } catch (error) {
     return Promise.reject(error);
   }
@@ -153,6 +163,19 @@ export function fileSha256OnWorker(path: string): Promise<string> {
       else reject(new Error(`${path}: ${result?.error ?? 'the hashing thread stopped'}`));
     });
   });
+}
+
+/** The hash of an open file's bytes, read 1 MiB at a time: the worker's loop, run on this thread. */
+function sha256OfFd(fd: number): string {
+  const hash = createHash('sha256');
+  const buffer = Buffer.allocUnsafe(1 << 20);
+  for (let position = 0; ; ) {
+    const n = readSync(fd, buffer, 0, buffer.length, position);
+    if (n === 0) break;
+    hash.update(buffer.subarray(0, n));
+    position += n;
+  }
+  return hash.digest('hex');
 }
 
 const SHA256_WORKER = `
