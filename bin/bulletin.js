@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The `bulletin` command: runs the compiled CLI in dist/ (npm run build, scripts/build.js). A build older than the
+// The `bulletin` command: runs the compiled CLI's bundle in dist/bundle/ (npm run build, scripts/build.js). A build older than the
 // sources in pipeline/ is never run: it is rebuilt first (one line on stderr says so), or the command stops with one
 // line naming the first compiler error.
 import { build, buildIsFresh } from '../scripts/build.js';
@@ -12,5 +12,5 @@ if (!buildIsFresh()) {
     process.exit(2);
   }
 }
-const { main } = await import('../dist/cli.js');
+const { main } = await import('../dist/bundle/cli.js');
 process.exitCode = await main(process.argv.slice(2));

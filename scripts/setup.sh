@@ -40,7 +40,7 @@ done
 # so `npm ci` accepts it on any machine).
 npm ci --no-audit --no-fund --loglevel=error
 
-# The command runs compiled JavaScript (dist/, git-ignored); bin/bulletin.js rebuilds it when pipeline/ changes.
+# The command runs compiled, bundled JavaScript (dist/bundle/, git-ignored); bin/bulletin.js rebuilds it when pipeline/ changes.
 npm run build --silent
 
 bash scripts/demo.sh

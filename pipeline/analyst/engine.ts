@@ -33,8 +33,9 @@ export async function superviseEngine(task: EngineTask): Promise<never> {
   // A file on the way: beside --out (a big one need not fit in /tmp), else in a folder of this user's alone.
   const scratchFolder = !task.interactive && !task.outPath && needsScratch(task.format, false) ? mkdtempSync(join(tmpdir(), 'bulletin-sql-')) : undefined;
   if (!task.interactive && needsScratch(task.format, task.outPath !== undefined, task.options.bom)) task.scratch = scratchFolder ? join(scratchFolder, 'result') : `${task.partial}.${task.format === 'arrow' ? 'parquet' : 'csv'}`;
-  // The engine is this module: as the command runs it (compiled, dist/), plain JavaScript; from the sources, via tsx.
-  const engine = import.meta.filename.endsWith('.ts') ? [join(repoRoot, 'bin', 'run.js'), import.meta.filename] : [import.meta.filename];
+  // The engine is this module: from the sources, via tsx; as the command runs it, the bundle's engine entry beside
+  // whichever chunk of dist/bundle/ holds this code (scripts/build.js).
+  const engine = import.meta.filename.endsWith('.ts') ? [join(repoRoot, 'bin', 'run.js'), import.meta.filename] : [join(import.meta.dirname, 'engine.js')];
   const child = spawn(process.execPath, engine, {
     stdio: ['inherit', 'inherit', 'pipe', 'ipc'],
     env: { ...process.env, BULLETIN_SQL_ENGINE: '1' },

@@ -1,13 +1,15 @@
 // Which npm packages each command loads, seen from outside: every `bulletin` below runs as people run it (the bin
-// entry, the build in dist/) with a module hook (fixtures/record-packages.mjs, through NODE_OPTIONS, so the sql
-// engine process records too) that writes down each package the command's own code imports. Heavy packages
-// (Chromium's driver, Vega, Arrow, Parquet, the mailer, the Excel writer) load only where a command needs them, after
-// its cheap checks have passed; the bin entry runs JavaScript, not TypeScript through tsx.
-import { readFileSync, rmSync } from 'node:fs';
+// entry, the bundle in dist/bundle/) with a module hook (fixtures/record-packages.mjs, through NODE_OPTIONS, so the
+// sql engine process records too) that writes down each package the command's code loads from node_modules. Heavy
+// packages (Chromium's driver, Vega, Arrow, Parquet, the mailer, the Excel writer) stay outside the bundle and load
+// only where a command needs them, after its cheap checks have passed; the bin entry runs JavaScript, not TypeScript
+// through tsx. The light packages every command needs (commander, DuckDB's API, hono) are inside the bundle, so the
+// hook does not see them; DuckDB shows as its native binding, @duckdb/node-bindings, which no bundle can hold.
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { conformanceDir, runCli, startCli, tempDir, type CliResult } from '../helpers.ts';
+import { conformanceDir, repoRoot, runCli, startCli, tempDir, type CliResult } from '../helpers.ts';
 
 const HEAVY = ['puppeteer-core', 'vega', 'vega-lite', 'apache-arrow', 'parquet-wasm', 'nodemailer', 'exceljs'];
 const recorder = pathToFileURL(join(import.meta.dirname, 'fixtures', 'record-packages.mjs')).href;
@@ -44,11 +46,19 @@ describe('packages each command loads', () => {
     expect(loaded.code, loaded.stderr).toBe(0);
   }, 120_000);
 
-  it('--help, a usage error and `bulletin` alone load commander alone (no tsx: the bin entry runs the build)', async () => {
+  it('the bundle holds the light packages and none of the heavy ones (esbuild marks each module it took in)', () => {
+    const bundle = join(repoRoot, 'dist', 'bundle');
+    const text = readdirSync(bundle).filter((name) => name.endsWith('.js')).map((name) => readFileSync(join(bundle, name), 'utf8')).join('\n');
+    const taken = new Set([...text.matchAll(/^\/\/ node_modules\/((?:@[^/]+\/)?[^/]+)\//gm)].map((m) => m[1]));
+    for (const light of ['@duckdb/node-api', 'commander', 'yaml', 'hono']) expect(taken, light).toContain(light);
+    for (const heavy of HEAVY) expect(taken, heavy).not.toContain(heavy);
+  });
+
+  it('--help, a usage error and `bulletin` alone load nothing from node_modules (no tsx: the bin entry runs the bundle)', async () => {
     for (const args of [['--help'], ['metrics'], [], ['metrics', '--as-of', '2021-11-30', '--db', join(dir, 'nowhere.duckdb')]]) {
       const r = await traced(args);
       expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(args.length === 0 || args[0] === '--help' ? 0 : 2);
-      expect(r.packages, args.join(' ')).toEqual(['commander']);
+      expect(r.packages, args.join(' ')).toEqual([]);
     }
   }, 60_000);
 
@@ -60,7 +70,7 @@ describe('packages each command loads', () => {
     expect(badDate.code).toBe(2);
     expect(badDate.stderr).toBe("bulletin: --as-of '2021-13-01' is not a date YYYY-MM-DD\n");
     for (const r of [badConfig, badDate]) {
-      expect(r.packages).not.toContain('@duckdb/node-api');
+      expect(r.packages).not.toContain('@duckdb/node-bindings');
       for (const heavy of HEAVY) expect(r.packages).not.toContain(heavy);
     }
   }, 60_000);
@@ -69,7 +79,7 @@ describe('packages each command loads', () => {
     const r = await traced(['--db', db, 'run', 'monthly', '--as-of', '2021-11-30'], { CHROME_PATH: join(dir, 'no-chromium') });
     expect(r.code, r.stderr).toBe(1);
     expect(r.stderr).toMatch(/Chromium not found/);
-    expect(r.packages).toContain('@duckdb/node-api');
+    expect(r.packages).toContain('@duckdb/node-bindings');
     for (const heavy of HEAVY) expect(r.packages).not.toContain(heavy);
   }, 120_000);
 
@@ -77,14 +87,14 @@ describe('packages each command loads', () => {
     const sql = await traced(['--db', db, 'sql', 'SELECT 1 AS one', '--format', 'csv']);
     expect(sql.code, sql.stderr).toBe(0);
     expect(sql.stdout).toBe('one\r\n1\r\n');
-    // The command (commander) and its engine (DuckDB), neither through tsx.
-    expect(sql.packages).toEqual(['@duckdb/node-api', 'commander']);
+    // The engine's DuckDB, and nothing else (no tsx): the command's own packages are in the bundle.
+    expect(sql.packages).toEqual(['@duckdb/node-bindings']);
     const metrics = await traced(['--db', db, 'metrics', '--as-of', '2021-11-30', '--json']);
     expect(metrics.code, metrics.stderr).toBe(0);
     const editions = await traced(['--db', db, 'edition', 'list']);
     expect(editions.code, editions.stderr).toBe(0);
     for (const [name, r] of Object.entries({ load: loaded, metrics, editions })) {
-      expect(r.packages, name).toContain('@duckdb/node-api');
+      expect(r.packages, name).toContain('@duckdb/node-bindings');
       expect(r.packages, name).not.toContain('tsx');
       for (const heavy of HEAVY) expect(r.packages, `${name} loads ${heavy}`).not.toContain(heavy);
     }
@@ -101,7 +111,7 @@ describe('packages each command loads', () => {
       server.child.kill('SIGTERM');
       await server.exited;
     }
-    expect(packages()).toContain('hono');
+    expect(packages()).toContain('@duckdb/node-bindings');
     for (const heavy of HEAVY) expect(packages()).not.toContain(heavy);
     rmSync(join(dir, 'reports'), { recursive: true, force: true });
   }, 120_000);

@@ -9,6 +9,8 @@
 //   GET  /calendar.ics                          planned releases
 //   POST /hold, /resume, /draft                 the hold switch; a new or refreshed draft
 import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { repoRoot } from '../../paths.ts';
 import { Readable } from 'node:stream';
 import { Hono, type Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
@@ -539,6 +541,6 @@ function comparedAs(unit: 'percent' | 'count', released: number | null, change: 
 
 let css: string | null = null;
 function stylesheet(): string {
-  css ??= readFileSync(new URL('../../../templates/desk/desk.css', import.meta.url), 'utf8');
+  css ??= readFileSync(join(repoRoot, 'templates', 'desk', 'desk.css'), 'utf8');
   return css;
 }
