@@ -46,7 +46,20 @@ function readUsers(dbPath: string): StoredUser[] {
   }
 }
 
-export async function addUser(dbPath: string, name: string, role: string, password: string, now = new Date(), email?: string): Promise<void> {
+/** scrypt's cost parameters; PARAMETERS unless a caller (the tests) asks for cheaper ones. */
+export interface ScryptCost {
+  N: number;
+  r: number;
+  p: number;
+}
+
+/**
+ * A cost for test suites only, as Django's test settings swap in a fast hasher: hundreds of desk users and sign-ins
+ * in a test run would take a CPU-minute at the desk's own cost. Stored with the hash, so checks use it too.
+ */
+export const TEST_ONLY_SCRYPT_COST: ScryptCost = { N: 2 ** 10, r: 8, p: 1 };
+
+export async function addUser(dbPath: string, name: string, role: string, password: string, now = new Date(), email?: string, cost: ScryptCost = PARAMETERS): Promise<void> {
   if (!NAME.test(name)) throw new UsageError(`desk user name '${name}' must be 1-64 letters, digits, dots, dashes or underscores`);
   if (!(ROLES as readonly string[]).includes(role)) throw new UsageError(`--role '${role}' is not one of ${ROLES.join(', ')}`);
   if (password.length < 8) throw new UsageError('the password must have at least 8 characters');
@@ -54,8 +67,8 @@ export async function addUser(dbPath: string, name: string, role: string, passwo
   const users = readUsers(dbPath);
   if (users.some((u) => u.name === name)) throw new UsageError(`desk user ${name} exists already`);
   const salt = randomBytes(16);
-  const hash = await scrypt(password, salt, PARAMETERS);
-  users.push({ name, role: role as Role, scrypt: { ...PARAMETERS, salt: salt.toString('hex'), hash: hash.toString('hex') }, created_at: now.toISOString(), ...(address ? { email: address } : {}) });
+  const hash = await scrypt(password, salt, cost);
+  users.push({ name, role: role as Role, scrypt: { N: cost.N, r: cost.r, p: cost.p, salt: salt.toString('hex'), hash: hash.toString('hex') }, created_at: now.toISOString(), ...(address ? { email: address } : {}) });
   writeUsers(dbPath, users);
 }
 

@@ -17,7 +17,7 @@ import { conformanceWarehouse } from '../conformance.ts';
 import { queryDb, repoRoot, runCli, startCli, tempDir, writeConfig, type CliResult, type RunningCli } from '../helpers.ts';
 import { pageCount, squeeze } from '../render/poppler.ts';
 import { deskPath, type LogEntry } from '../../pipeline/desk/store.ts';
-import { addUser } from '../../pipeline/desk/users.ts';
+import { addUser, TEST_ONLY_SCRYPT_COST } from '../../pipeline/desk/users.ts';
 export const AS_OF = '2021-11-30';
 export const BULLETIN = `reunion-2021/press/${AS_OF}`;
 export const DRAFTED = '2021-12-01T10:00:00+08:00';
@@ -161,7 +161,7 @@ export function commandDesks(prefix: string): CommandDesks {
     const db = conformanceWarehouse(join(pristine, 'warehouse.duckdb'));
     // Users are set up in this process (addUser, what `desk user add` calls): every command below authenticates
     // them through --as and BULLETIN_DESK_PASSWORD.
-    for (const [name, user] of Object.entries(USERS)) await addUser(db, name, user.role, user.password);
+    for (const [name, user] of Object.entries(USERS)) await addUser(db, name, user.role, user.password, undefined, undefined, TEST_ONLY_SCRYPT_COST);
     server = await startSmtpServer();
   }, 120_000);
   afterAll(async () => {

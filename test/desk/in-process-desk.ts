@@ -6,7 +6,7 @@ import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { deskContext } from '../../pipeline/desk/command.ts';
 import type { DeskContext } from '../../pipeline/desk/editions.ts';
-import { addUser, authenticate } from '../../pipeline/desk/users.ts';
+import { addUser, authenticate, TEST_ONLY_SCRYPT_COST } from '../../pipeline/desk/users.ts';
 import type { Actor } from '../../pipeline/desk/workflow.ts';
 import { conformanceWarehouse } from '../conformance.ts';
 import { repoRoot, runCli, tempDir } from '../helpers.ts';
@@ -48,7 +48,7 @@ export async function inProcessDesk(): Promise<InProcessDesk> {
   conformanceWarehouse(db);
   const users = {} as Record<keyof typeof USERS, Actor>;
   for (const [name, user] of Object.entries(USERS) as [keyof typeof USERS, (typeof USERS)[keyof typeof USERS]][]) {
-    await addUser(db, name, user.role, user.password);
+    await addUser(db, name, user.role, user.password, undefined, undefined, TEST_ONLY_SCRYPT_COST);
     users[name] = await authenticate(db, name, user.password);
   }
   const before = { cwd: process.cwd(), editorial: process.env.BULLETIN_EDITORIAL_DIR };

@@ -14,7 +14,7 @@ import { deliveriesPath } from '../../pipeline/deliver/deliveries.ts';
 import type { DeskContext } from '../../pipeline/desk/editions.ts';
 import { testSendEdition } from '../../pipeline/desk/release.ts';
 import { deskPath, insertEdition, readLog, transition, withDesk, type LogEntry } from '../../pipeline/desk/store.ts';
-import { addUser, listUsers, userEmail, usersPath } from '../../pipeline/desk/users.ts';
+import { addUser, TEST_ONLY_SCRYPT_COST, listUsers, userEmail, usersPath } from '../../pipeline/desk/users.ts';
 
 const AS_OF = '2021-11-30';
 const ID = `reunion-2021/press/${AS_OF}#1`;
@@ -60,7 +60,7 @@ describe('test send', () => {
     // The demo's notable cases for November 2021, as the desk tests use them.
     mkdirSync(join(tmp.dir, 'editorial'));
     copyFileSync(join(repoRoot, 'data', 'editorial', '2021-11.yaml'), join(tmp.dir, 'editorial', '2021-11.yaml'));
-    for (const [name, user] of Object.entries(USERS)) await addUser(db, name, user.role, user.password, new Date(DRAFTED), user.email);
+    for (const [name, user] of Object.entries(USERS)) await addUser(db, name, user.role, user.password, new Date(DRAFTED), user.email, TEST_ONLY_SCRYPT_COST);
     server = await startSmtpServer();
     const config = writeConfig(join(tmp.dir, 'bulletin.yaml'), {
       jobs: [{ name: 'monthly', kind: 'monthly', cron: '0 8 1 * *', to: ['press'] }],

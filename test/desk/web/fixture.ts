@@ -12,7 +12,7 @@ import { expect } from 'vitest';
 import { startSmtpServer, type TestSmtpServer } from '../../deliver/smtp-server.ts';
 import { conformanceDir, repoRoot, runCli, startCli, tempDir, writeConfig, type CliResult, type RunningCli } from '../../helpers.ts';
 import { currentHold, getEdition, listEditions, readDesk, readLog, type Edition, type Hold, type LogEntry } from '../../../pipeline/desk/store.ts';
-import { addUser } from '../../../pipeline/desk/users.ts';
+import { addUser, TEST_ONLY_SCRYPT_COST } from '../../../pipeline/desk/users.ts';
 
 export const AS_OF = '2021-11-30';
 export const EDITION_ID = `reunion-2021/press/${AS_OF}#1`;
@@ -77,7 +77,7 @@ export async function webDesk(prefix: string, options: { releasedAsOf?: string }
   copyFileSync(join(repoRoot, 'data', 'editorial', '2021-11.yaml'), join(editorialDir, '2021-11.yaml'));
   const loaded = await runCli(['load', '--db', db, join(conformanceDir, 'batch1'), join(conformanceDir, 'batch2')]);
   expect(loaded.code, loaded.stderr).toBe(0);
-  for (const [name, user] of Object.entries(USERS)) await addUser(db, name, user.role, user.password, new Date(DRAFTED), user.email);
+  for (const [name, user] of Object.entries(USERS)) await addUser(db, name, user.role, user.password, new Date(DRAFTED), user.email, TEST_ONLY_SCRYPT_COST);
   const smtp = await startSmtpServer();
   let configs = 0;
   const configFile = (desk: Record<string, unknown> = {}) =>
