@@ -1,10 +1,11 @@
 // The build of the `bulletin` command (npm run build): pipeline/*.ts compiled by TypeScript (tsconfig.build.json,
 // no type check: `npm run typecheck` does that) into dist/, the same tree one level down from the checkout as
-// pipeline/ is, then bundled by esbuild into dist/bundle/, which the command runs: the command's code and the light
-// packages every command loads (DuckDB's API, commander, yaml, zod, …) in a few files instead of hundreds, about
-// 0.1 CPU-s less at every start. The heavy packages (HEAVY_PACKAGES) stay outside, loaded from node_modules only by
-// the commands that need them, each in its own chunk as the sources import them lazily. Code finds the checkout by
-// looking up from its own place for package.json (pipeline/paths.ts), so both trees find the same folders.
+// pipeline/ is, then bundled by esbuild into dist/bundle/, which the command runs: its code and its packages in a few
+// dozen files instead of hundreds of small ones (about 0.1 CPU-s less at every start, 0.3 a render). The bundle is
+// split at each lazy import of the sources, so a heavy package (Chromium's driver, Vega, Arrow, the mailer, the Excel
+// writer) sits in chunks of its own, loaded only by the commands that need it (test/cli/modules.test.ts reads which
+// chunks a command loaded and which packages each holds). Code finds the checkout by looking up from its own place
+// for package.json (pipeline/paths.ts), so both trees find the same folders.
 // dist/.stamp records the sources it was built from; bin/bulletin.js compares it with sourceStamp() at every start.
 // Plain JavaScript: the command's entry imports it without a TypeScript loader.
 import { spawnSync } from 'node:child_process';
@@ -17,11 +18,10 @@ export const distDir = join(repoRoot, 'dist');
 /** The bundle the command runs: dist/bundle/cli.js and the sql engine's dist/bundle/engine.js, chunks beside them. */
 export const bundleDir = join(distDir, 'bundle');
 /**
- * Left to node_modules: loaded by some commands only (tests see which, test/cli/modules.test.ts), or unfit for a
- * bundle: DuckDB's native binding, parquet-wasm's .wasm file beside its module, vega-canvas's top-level await.
+ * Left to node_modules: DuckDB's native binding, parquet-wasm (its .wasm file is read from beside its module) and
+ * vega-canvas (a top-level await, which looks for the optional canvas package).
  */
-const HEAVY_PACKAGES = ['puppeteer-core', 'vega', 'vega-lite', 'apache-arrow', 'parquet-wasm', 'nodemailer', 'exceljs'];
-const UNBUNDLED = ['@duckdb/node-bindings*', '*.node', 'vega-canvas'];
+const UNBUNDLED = ['@duckdb/node-bindings*', '*.node', 'vega-canvas', 'parquet-wasm'];
 const stampFile = join(distDir, '.stamp');
 const lockDir = join(repoRoot, 'dist.lock');
 /** A lock older than this was left by a build that died: taken over. */
@@ -101,7 +101,7 @@ function bundle(dir) {
       format: 'esm',
       platform: 'node',
       target: 'node20',
-      external: [...HEAVY_PACKAGES, ...UNBUNDLED],
+      external: UNBUNDLED,
       // CommonJS packages inside an ES module bundle call require() for Node's own modules.
       banner: { js: "import { createRequire as __bundleRequire } from 'node:module'; const require = __bundleRequire(import.meta.url);" },
       logLevel: 'silent',
