@@ -29,18 +29,24 @@ export function runNode(args: string[], env: Record<string, string | undefined> 
   return runProcess(process.execPath, args, env, cwd);
 }
 
-/**
- * The environment of a child: this process's, the run's shared Chromium (test/chromium-setup.ts; not in the global
- * setups themselves), then the caller's.
- */
-function childEnv(env: Record<string, string | undefined>): Record<string, string | undefined> {
-  let shared: string | undefined;
+/** The run's shared Chromium as BULLETIN_CHROMIUM_WS (test/chromium-setup.ts); none in the global setups themselves. */
+function sharedChromium(): Record<string, string> {
   try {
-    shared = inject('sharedChromium');
+    const variable = inject('sharedChromium');
+    return variable ? { [SHARED_CHROMIUM_VARIABLE]: variable } : {};
   } catch {
-    // a global setup: no test runs there
+    return {};
   }
-  return { ...process.env, ...(shared ? { [SHARED_CHROMIUM_VARIABLE]: shared } : {}), ...env };
+}
+
+/** The environment of a child: this process's, the run's shared Chromium, then the caller's. */
+function childEnv(env: Record<string, string | undefined>): Record<string, string | undefined> {
+  return { ...process.env, ...sharedChromium(), ...env };
+}
+
+/** This process's environment with the run's shared Chromium, for an in-process printer: openPrinter({ env }). */
+export function printerEnv(): NodeJS.ProcessEnv {
+  return { ...process.env, ...sharedChromium() };
 }
 
 /** Runs `command ARGS…` as a child process and collects its exit code and output. */

@@ -9,7 +9,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPrinter } from '../../pipeline/render/pdf.ts';
-import { tempDir } from '../helpers.ts';
+import { printerEnv, tempDir } from '../helpers.ts';
 import { DEMO_RENDERS, demoBulletins, LANGUAGES } from './demo-bulletins.ts';
 import { chartsNotWhole, pageCount, pdftotext, squeeze } from './poppler.ts';
 
@@ -148,7 +148,7 @@ describe('the demo bulletins as a layout editor reads them', () => {
       bulletins.push(readBulletin(`${template}.${language} ${asOf}`, pdf, html, charts));
     }
     // 40 notable cases, printed by one browser for both languages.
-    const printer = await openPrinter();
+    const printer = await openPrinter({ env: printerEnv() });
     try {
       for (const language of LANGUAGES) {
         const source = bulletins.find((b) => b.name === `press.${language} 2021-11-30`)!;

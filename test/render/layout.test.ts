@@ -8,7 +8,7 @@ import { CHART_IDS, renderCharts } from '../../pipeline/charts/charts.ts';
 import { openPrinter, type Printer } from '../../pipeline/render/pdf.ts';
 import { fillSource, templateSources } from '../../pipeline/render/templates.ts';
 import { figures, options } from '../charts/figures.ts';
-import { tempDir } from '../helpers.ts';
+import { printerEnv, tempDir } from '../helpers.ts';
 import { chartsNotWhole, pageCount, pdftotext, squeeze } from './poppler.ts';
 
 const SOURCE = `{{#> document}}
@@ -26,7 +26,7 @@ describe('print layout', () => {
 
   beforeAll(async () => {
     tmp = tempDir('bulletin-layout-');
-    printer = await openPrinter();
+    printer = await openPrinter({ env: printerEnv() });
     // Both languages: twelve different charts, each once.
     const en = await renderCharts(figures, options({ language: 'en' }));
     const zh = await renderCharts(figures, options({ language: 'zh' }));

@@ -21,7 +21,7 @@ import { renderBulletin, type RenderResult } from '../../pipeline/render/render.
 import { fillSource, templateSources } from '../../pipeline/render/templates.ts';
 import { figures as chartFigures, options as chartOptions } from '../charts/figures.ts';
 import { conformanceWarehouse } from '../conformance.ts';
-import { repoRoot, runCli, tempDir } from '../helpers.ts';
+import { printerEnv, repoRoot, runCli, tempDir } from '../helpers.ts';
 import { chartsNotWhole, pageCount, pdftotext, squeeze } from './poppler.ts';
 
 const AS_OF = '2021-11-30';
@@ -79,7 +79,7 @@ describe('desk marks on the bulletins', () => {
       // The correction rides on the unreviewed render: its box may move page breaks, which the draft must not.
       unreviewed: { mark: { kind: 'unreviewed' }, correction: CORRECTION },
     };
-    printer = await openPrinter();
+    printer = await openPrinter({ env: printerEnv() });
     for (const template of TEMPLATES) {
       for (const kind of Object.keys(marks) as Kind[]) {
         results.set(`${template}-${kind}`, await renderBulletin({ dbPath: db, asOf: AS_OF, template, out: out(template, kind), ...marks[kind], printer }));
