@@ -18,10 +18,12 @@ export const distDir = join(repoRoot, 'dist');
 /** The bundle the command runs: dist/bundle/cli.js and the sql engine's dist/bundle/engine.js, chunks beside them. */
 export const bundleDir = join(distDir, 'bundle');
 /**
- * Left to node_modules: DuckDB's native binding, parquet-wasm (its .wasm file is read from beside its module) and
- * vega-canvas (a top-level await, which looks for the optional canvas package).
+ * Left to node_modules: DuckDB's native binding, parquet-wasm (its .wasm file is read from beside its module),
+ * vega-canvas (a top-level await, which looks for the optional canvas package) and exceljs (its zip writer calls
+ * the deprecated Buffer(), which Node lets pass in silence only from inside node_modules: bundled, every workbook
+ * printed a DeprecationWarning).
  */
-const UNBUNDLED = ['@duckdb/node-bindings*', '*.node', 'vega-canvas', 'parquet-wasm'];
+const UNBUNDLED = ['@duckdb/node-bindings*', '*.node', 'vega-canvas', 'parquet-wasm', 'exceljs'];
 const stampFile = join(distDir, '.stamp');
 const lockDir = join(repoRoot, 'dist.lock');
 /** A lock older than this was left by a build that died: taken over. */
@@ -29,13 +31,18 @@ const STALE_LOCK_MS = 5 * 60_000;
 
 /**
  * What the build depends on, cheaply: the number of entries under pipeline/ and the newest modification time among
- * them (folders included, so a removed or renamed file counts) and the two tsconfig files. Templates, queries and
- * reference data are read at run time from where they are, so they are not part of it.
+ * them (folders included, so a removed or renamed file counts), the two tsconfig files, this script and the installed
+ * packages' lock. Templates, queries and reference data are read at run time from where they are, so they are not
+ * part of it.
  */
 export function sourceStamp() {
   const pipeline = join(repoRoot, 'pipeline');
   const paths = [pipeline, ...readdirSync(pipeline, { recursive: true }).map((name) => join(pipeline, name))];
-  paths.push(join(repoRoot, 'tsconfig.json'), join(repoRoot, 'tsconfig.build.json'));
+  // The bundle holds the packages too: an install that changes them (node_modules/.package-lock.json, which npm
+  // rewrites) or a change of this build makes it stale as well.
+  paths.push(join(repoRoot, 'tsconfig.json'), join(repoRoot, 'tsconfig.build.json'), import.meta.filename);
+  const installed = join(repoRoot, 'node_modules', '.package-lock.json');
+  if (existsSync(installed)) paths.push(installed);
   let newest = 0n;
   for (const path of paths) {
     const { mtimeNs } = statSync(path, { bigint: true });
