@@ -10,7 +10,7 @@ import { RSS_ALLOWANCE_BYTES } from '../../pipeline/analyst/sandbox.ts';
 import { conformanceWarehouse } from '../conformance.ts';
 import { bulletinBin, repoRoot, tempDir } from '../helpers.ts';
 
-const TIME_LINE = /^bulletin: query cancelled after 2 s \(the query time limit; BULLETIN_SQL_TIMEOUT or --timeout\)\n$/;
+const timeLine = (seconds: number) => new RegExp(`^bulletin: query cancelled after ${seconds} s \\(the query time limit; BULLETIN_SQL_TIMEOUT or --timeout\\)\\n$`);
 const MEMORY_LINE = (limit: string) => `bulletin: query needs more memory than the limit (memory_limit ${limit}; BULLETIN_SQL_MEMORY or --memory-limit)\n`;
 /** The bound asserted for a stop: the limit, the engine's grace and backstop (3 s), and room for a busy machine. */
 const SLACK_MS = 15_000;
@@ -95,24 +95,24 @@ describe('bulletin sql limits', () => {
     for (const [name, sql] of texts) {
       const file = join(tmp.dir, 'long.sql');
       writeFileSync(file, sql);
-      const r = await measureSql(['--timeout', '2', '--file', file], env);
+      const r = await measureSql(['--timeout', '1', '--file', file], env);
       measured.push(`${name}: ${(r.ms / 1000).toFixed(1)} s, exit ${r.code}`);
       // Whatever DuckDB manages within the limit, the command has ended by then with one line.
       expect(r.code, `${name}: ${r.stderr}`).not.toBe(0);
       expect(r.stderr.split('\n').filter(Boolean), name).toHaveLength(1);
-      expect(r.ms, name).toBeLessThan(2000 + SLACK_MS);
+      expect(r.ms, name).toBeLessThan(1000 + SLACK_MS);
       if (name.includes('nested comments')) {
         expect(r.code, name).toBe(1);
-        expect(r.stderr, name).toMatch(TIME_LINE);
+        expect(r.stderr, name).toMatch(timeLine(1));
       }
     }
-    console.log(`time limit 2 s: ${measured.join('; ')}`);
+    console.log(`time limit 1 s: ${measured.join('; ')}`);
   }, 240_000);
 
   it('the time limit counts from the command\'s start: an engine blocked reading standard input is ended too', async () => {
     const r = await measureSql(['--timeout', '2', '--format', 'csv'], env, null);
     expect(r.code, r.stderr).toBe(1);
-    expect(r.stderr).toMatch(TIME_LINE);
+    expect(r.stderr).toMatch(timeLine(2));
     expect(r.ms).toBeGreaterThanOrEqual(2000);
     expect(r.ms).toBeLessThan(2000 + SLACK_MS);
     console.log(`stdin never ending, --timeout 2: ended after ${(r.ms / 1000).toFixed(1)} s`);
@@ -179,7 +179,7 @@ describe('bulletin sql limits', () => {
 
   it('the shell: a query that answers the interrupt keeps the shell; one that cannot be interrupted ends it with one line, exit 1', async () => {
     const nested = '/*'.repeat(200_000) + '*/'.repeat(200_000) + ' SELECT 1;';
-    const child = spawn(process.execPath, [bulletinBin, 'sql', '--interactive', '--timeout', '5', '--memory-limit', '50MB'], { cwd: repoRoot, env: { ...process.env, ...env } });
+    const child = spawn(process.execPath, [bulletinBin, 'sql', '--interactive', '--timeout', '4', '--memory-limit', '50MB'], { cwd: repoRoot, env: { ...process.env, ...env } });
     let out = '';
     let err = '';
     child.stdout.on('data', (b) => (out += b));
@@ -193,10 +193,10 @@ describe('bulletin sql limits', () => {
       }
     };
     child.stdin.write('.format csv\nSELECT count(*) FROM range(1000000000000) a WHERE a.range % 7 = 3;\n');
-    await waitFor(/error: query cancelled after 5 s/);
+    await waitFor(/error: query cancelled after 4 s/);
     // A query DuckDB itself stops at its memory limit (a hash table past 50 MB, in about a second): the shell keeps
     // going. (A repeat() string is stopped by the engine's RSS sampler instead, the one-shot test above; filling 500 MB
-    // takes longer than the 5 s time limit on a loaded machine, so it is not used here.)
+    // takes longer than the 4 s time limit on a loaded machine, so it is not used here.)
     child.stdin.write(`SELECT max(k) FROM (SELECT range % 50000000 AS k, count(*) FROM range(100000000) GROUP BY k);\n`);
     await waitFor(/error: query needs more memory than the limit/);
     child.stdin.write('SELECT 42 AS answer;\n');
@@ -206,8 +206,8 @@ describe('bulletin sql limits', () => {
     const code = await exited;
     const ms = performance.now() - started;
     expect(code).toBe(1);
-    expect(err).toBe('bulletin: query cancelled after 5 s (the query time limit; BULLETIN_SQL_TIMEOUT or --timeout)\n');
-    expect(ms).toBeLessThan(5000 + SLACK_MS);
+    expect(err).toBe('bulletin: query cancelled after 4 s (the query time limit; BULLETIN_SQL_TIMEOUT or --timeout)\n');
+    expect(ms).toBeLessThan(4000 + SLACK_MS);
     console.log(`shell: 200,000 nested comments ended the shell after ${(ms / 1000).toFixed(1)} s`);
   }, 120_000);
 });
