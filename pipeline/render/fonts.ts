@@ -65,8 +65,13 @@ export function checkFonts(env: NodeJS.ProcessEnv = process.env): void {
 }
 
 /** The families of FONT_FAMILIES that fontconfig does not know; cached per configuration and fonts folder. */
+/** What decides which fonts Chromium and fc-list find: fontconfig's variables and the fonts folder, as one string. */
+export function fontConfigurationKey(env: NodeJS.ProcessEnv = process.env): string {
+  return [env.FONTCONFIG_FILE, env.FONTCONFIG_PATH, env.FONTCONFIG_SYSROOT, fontsDir(env)].map((v) => v ?? '').join('\u0000');
+}
+
 export function missingFonts(env: NodeJS.ProcessEnv = process.env): string[] {
-  const key = [env.FONTCONFIG_FILE, env.FONTCONFIG_PATH, env.FONTCONFIG_SYSROOT, fontsDir(env)].map((v) => v ?? '').join('\u0000');
+  const key = fontConfigurationKey(env);
   let missing = cache.get(key);
   if (!missing) {
     const installed = installedFamilies(env);

@@ -34,12 +34,12 @@ import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 // Types only: puppeteer-core itself is loaded by openPrinter, once the machine's checks have passed.
 import type { Browser, CDPSession, HTTPRequest, Page } from 'puppeteer-core';
-
-type Puppeteer = typeof import('puppeteer-core');
 import { oneLine, UsageError } from '../errors.ts';
 import { CJK_SANS, CJK_SERIF, LATIN_SANS, LATIN_SERIF } from '../typefaces.ts';
-import { checkFonts, fontconfigEnv, fontsDir } from './fonts.ts';
+import { checkFonts, fontConfigurationKey, fontconfigEnv } from './fonts.ts';
 import { writeFileAtomically } from '../files.ts';
+
+type Puppeteer = typeof import('puppeteer-core');
 
 export interface PrintJob {
   /** The whole document; its stylesheet sets @page size and margins (leave >= 15 mm top and bottom). */
@@ -218,7 +218,7 @@ export async function openPrinter(options: PrinterOptions = {}): Promise<Printer
   const { default: puppeteer } = await import('puppeteer-core');
   const shared = await connectShared(puppeteer, env, executablePath, timeoutMs);
   if (shared) return new ChromiumPrinter(shared, null, timeoutMs);
-  const { browser, guard } = await launch(puppeteer, env, executablePath, timeoutMs, []);
+  const { browser, guard } = await launch(puppeteer, env, executablePath, timeoutMs, { shared: false });
   return new ChromiumPrinter(browser, guard, timeoutMs);
 }
 
@@ -241,15 +241,14 @@ export async function launchSharedChromium(env: NodeJS.ProcessEnv = process.env)
   const executablePath = findChrome(env);
   checkFonts(env);
   const { default: puppeteer } = await import('puppeteer-core');
-  const { browser, guard } = await launch(puppeteer, env, executablePath, timeoutMs, ['--remote-debugging-address=127.0.0.1', '--remote-debugging-port=0']);
+  const { browser, guard } = await launch(puppeteer, env, executablePath, timeoutMs, { shared: true });
   const printer = new ChromiumPrinter(browser, guard, timeoutMs);
   return { variable: `${browser.wsEndpoint()} ${sharedKey(env, executablePath)}`, close: () => printer.close() };
 }
 
 /** What a shared browser must have been started with to print as this command would: Chromium and fonts. */
 function sharedKey(env: NodeJS.ProcessEnv, executablePath: string): string {
-  const fonts = [env.FONTCONFIG_FILE, env.FONTCONFIG_PATH, env.FONTCONFIG_SYSROOT, fontsDir(env)].map((v) => v ?? '');
-  return createHash('sha256').update([executablePath, ...fonts].join('\u0000')).digest('hex').slice(0, 16);
+  return createHash('sha256').update(`${executablePath}\u0000${fontConfigurationKey(env)}`).digest('hex').slice(0, 16);
 }
 
 /** The shared browser BULLETIN_CHROMIUM_WS names, when it was started as this command would start its own. */
@@ -264,7 +263,11 @@ async function connectShared(puppeteer: Puppeteer, env: NodeJS.ProcessEnv, execu
   }
 }
 
-async function launch(puppeteer: Puppeteer, env: NodeJS.ProcessEnv, executablePath: string, timeoutMs: number, extraArgs: string[]): Promise<{ browser: Browser; guard: ProcessGuard }> {
+/**
+ * Launches Chromium in a fresh user-data dir under a ProcessGuard. A printer's own browser speaks DevTools over a
+ * pipe; a shared one (`shared`) over a WebSocket on a free port of 127.0.0.1, which other processes connect to.
+ */
+async function launch(puppeteer: Puppeteer, env: NodeJS.ProcessEnv, executablePath: string, timeoutMs: number, { shared }: { shared: boolean }): Promise<{ browser: Browser; guard: ProcessGuard }> {
   const userDataDir = mkdtempSync(join(tmpdir(), 'bulletin-chromium-'));
   const guard = new ProcessGuard(userDataDir);
   let browser: Browser;
@@ -272,9 +275,9 @@ async function launch(puppeteer: Puppeteer, env: NodeJS.ProcessEnv, executablePa
     browser = await puppeteer.launch({
       executablePath,
       headless: true,
-      pipe: extraArgs.length === 0,
+      pipe: !shared,
       userDataDir,
-      args: [...CHROME_ARGS, ...extraArgs],
+      args: shared ? [...CHROME_ARGS, '--remote-debugging-address=127.0.0.1', '--remote-debugging-port=0'] : CHROME_ARGS,
       timeout: LAUNCH_TIMEOUT_MS,
       protocolTimeout: Math.max(timeoutMs, LAUNCH_TIMEOUT_MS),
       handleSIGINT: false,
