@@ -25,6 +25,7 @@ export const bundleDir = join(distDir, 'bundle');
  */
 const UNBUNDLED = ['@duckdb/node-bindings*', '*.node', 'vega-canvas', 'parquet-wasm', 'exceljs'];
 const stampFile = join(distDir, '.stamp');
+const BUILD_FAILED = 'the build of pipeline/ failed (npm run build)';
 const lockDir = join(repoRoot, 'dist.lock');
 /** A lock older than this was left by a build that died: taken over. */
 const STALE_LOCK_MS = 5 * 60_000;
@@ -81,7 +82,7 @@ export function build() {
       rmSync(fresh, { recursive: true, force: true });
       const messages = `${compiled.stdout ?? ''}${compiled.stderr ?? ''}`.trim() || String(compiled.error ?? `exit ${compiled.status}`);
       const first = messages.split('\n').find((line) => / error /.test(line)) ?? messages.split('\n')[0];
-      throw new Error(`the build of pipeline/ failed (npm run build): ${first.trim()}\n${messages}`);
+      throw new Error(`${BUILD_FAILED}: ${first.trim()}\n${messages}`);
     }
     bundle(fresh);
     writeFileSync(join(fresh, '.stamp'), `${stamp}\n`);
@@ -116,7 +117,7 @@ function bundle(dir) {
   } catch (error) {
     rmSync(dir, { recursive: true, force: true });
     const first = error.errors?.[0];
-    throw new Error(`the build of pipeline/ failed (npm run build): bundling: ${first ? `${first.location?.file ?? ''}:${first.location?.line ?? ''}: ${first.text}` : error.message}`);
+    throw new Error(`${BUILD_FAILED}: bundling: ${first ? `${first.location?.file ?? ''}:${first.location?.line ?? ''}: ${first.text}` : error.message}`);
   }
 }
 

@@ -39,15 +39,13 @@ function sharedChromium(): Record<string, string> {
   }
 }
 
-/** The environment of a child: this process's, the run's shared Chromium, then the caller's. */
-function childEnv(env: Record<string, string | undefined>): Record<string, string | undefined> {
-  return { ...process.env, ...sharedChromium(), ...env };
-}
-
 /** This process's environment with the run's shared Chromium, for an in-process printer: openPrinter({ env }). */
 export function printerEnv(): NodeJS.ProcessEnv {
   return { ...process.env, ...sharedChromium() };
 }
+
+/** The environment of a child: printerEnv(), then the caller's. */
+const childEnv = (env: Record<string, string | undefined>): Record<string, string | undefined> => ({ ...printerEnv(), ...env });
 
 /** Runs `command ARGS…` as a child process and collects its exit code and output. */
 export function runProcess(command: string, args: string[], env: Record<string, string | undefined> = {}, cwd = repoRoot): Promise<CliResult> {

@@ -15,7 +15,7 @@
 //
 // A shared Chromium (BULLETIN_CHROMIUM_WS): a process that starts many commands, such as the test suite, can start
 // one browser with launchSharedChromium, with the same flags and fonts, and hand it to them. A command then prints in
-// it (same checks, same hardening of each page) instead of launching its own: a fresh browser costs about 1.2 CPU-s
+// it (same checks, same hardening of each page) instead of launching its own: a fresh browser costs about 0.9 CPU-s
 // a render more, most of it a new renderer process loading the Chinese faces again. The variable names the browser
 // with the Chromium binary and font configuration it was started with; a command whose own differ, or which cannot
 // reach it, launches its own browser as usual.
