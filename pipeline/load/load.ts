@@ -195,7 +195,7 @@ async function loadOne(
         format: source.formatLabel,
         encoding: source.encoding,
         startedAt,
-      }, phases);
+      }, statement.quarantine, phases);
       return { ...base, outcome: 'loaded', ...counts, unknownColumns: source.unknownColumns };
     } finally {
       source.cleanup();

@@ -6,7 +6,7 @@
 // than the stored version) or superseded (a later row of the same file won). Applying marks the previous
 // version not current; the live view shows current versions that are not withdrawn.
 import { EXPORT_TABLES, storedColumns, type TableName } from '../warehouse/tables.ts';
-import { quoteIdent, type Warehouse } from '../warehouse/warehouse.ts';
+import { quoteIdent, type SqlParams, type Warehouse } from '../warehouse/warehouse.ts';
 import { NO_PHASES, type Phases } from './phases.ts';
 
 export interface StoreCounts {
@@ -32,7 +32,13 @@ export interface LoadRecord {
 const id = quoteIdent;
 
 /** Works out winners in temp tables (no writes yet), then writes everything in one transaction. */
-export async function storeParsed(warehouse: Warehouse, record: LoadRecord, phases: Phases = NO_PHASES): Promise<StoreCounts> {
+export async function storeParsed(
+  warehouse: Warehouse,
+  record: LoadRecord,
+  /** The SELECT of the quarantine entries of `_parsed` (parseStatement's `quarantine`). */
+  quarantine: { sql: string; params: SqlParams },
+  phases: Phases = NO_PHASES,
+): Promise<StoreCounts> {
   const table = EXPORT_TABLES[record.table];
   const key = id(table.key);
   const history = `history.${id(table.name)}`;
@@ -56,12 +62,13 @@ export async function storeParsed(warehouse: Warehouse, record: LoadRecord, phas
       { load_id: record.loadId },
     );
     phases.mark('history');
-    await warehouse.run(
+    // Composing the messages costs planning time even over no rows: a clean file skips it.
+    if (result.rowsQuarantined > 0) await warehouse.run(
       `INSERT INTO quarantine (file, line, table_name, column_name, value, message, loaded_at, load_id, source_column)
-       SELECT $file, _line, $table, e.column_name, e.value, e.message, CAST($started AS TIMESTAMPTZ), $load_id, e.source_column
-       FROM (SELECT _line, unnest(_errors) AS e FROM _parsed WHERE _errors IS NOT NULL)
-       ORDER BY _line`,
-      { file: record.file, table: record.table, started: record.startedAt.toISOString(), load_id: record.loadId },
+       SELECT $file, q._line, $table, q.column_name, q.value, q.message, CAST($started AS TIMESTAMPTZ), $load_id, q.source_column
+       FROM (${quarantine.sql}) q
+       ORDER BY q._line, q._check`,
+      { ...quarantine.params, file: record.file, table: record.table, started: record.startedAt.toISOString(), load_id: record.loadId },
     );
     await warehouse.run(
       `INSERT INTO load_log VALUES ($load_id, $file, $sha256, $table, $format, $encoding, $read, $stored, $quarantined, $stale, $superseded,

@@ -27,31 +27,31 @@ CREATE OR REPLACE TEMP MACRO date_parts(v) AS
 -- Every cast below is a try_cast although the regular expression already vouches for the digits: DuckDB's optimizer
 -- hoists a repeated subexpression (such as the year's cast) out of the CASE into a projection evaluated for every
 -- row, so a plain CAST would also run on a text that is no date (y = '') and fail the whole file.
+-- The loader keeps year, month and day as columns of their own (NULL year: no date form, or the ISO path), so the
+-- macros below take three plain values: macros over the parts struct expand into expressions that cost DuckDB
+-- milliseconds of planning per use.
 CREATE OR REPLACE TEMP MACRO date_year(p) AS try_cast(nullif(p.y, '') AS INTEGER);
 CREATE OR REPLACE TEMP MACRO date_month(p) AS try_cast(coalesce(nullif(p.m1, ''), nullif(p.m2, ''), nullif(p.m3, '')) AS INTEGER);
 CREATE OR REPLACE TEMP MACRO date_day(p) AS try_cast(coalesce(nullif(p.d1, ''), nullif(p.d2, ''), nullif(p.d3, '')) AS INTEGER);
 
--- 'day', 'month' or 'year'; NULL when the text is no date form (or took the ISO path: p is NULL).
-CREATE OR REPLACE TEMP MACRO date_precision(p) AS
-  CASE WHEN coalesce(p.y, '') = '' THEN NULL
-       WHEN date_day(p) IS NOT NULL THEN 'day'
-       WHEN date_month(p) IS NOT NULL THEN 'month'
-       ELSE 'year' END;
+-- 'day', 'month' or 'year'; NULL when the text is no date form (or took the ISO path).
+CREATE OR REPLACE TEMP MACRO date_precision(y, m, d) AS
+  CASE WHEN y IS NULL THEN NULL WHEN d IS NOT NULL THEN 'day' WHEN m IS NOT NULL THEN 'month' ELSE 'year' END;
 
 -- The date a partial date stands for in durations: its midpoint (a year alone is 1 July, a month the 15th).
 -- NULL for an impossible date (2021-13-45, 2021-02-30).
-CREATE OR REPLACE TEMP MACRO imputed_date(p) AS
-  CASE date_precision(p)
-    WHEN 'day' THEN try(make_date(date_year(p), date_month(p), date_day(p)))
-    WHEN 'month' THEN try(make_date(date_year(p), date_month(p), 15))
-    WHEN 'year' THEN try(make_date(date_year(p), 7, 1)) END;
+CREATE OR REPLACE TEMP MACRO imputed_date(y, m, d) AS
+  CASE WHEN y IS NULL THEN NULL
+       WHEN d IS NOT NULL THEN try(make_date(y, m, d))
+       WHEN m IS NOT NULL THEN try(make_date(y, m, 15))
+       ELSE try(make_date(y, 7, 1)) END;
 
 -- The first day a partial date can mean: order rules ("not before") compare by it.
-CREATE OR REPLACE TEMP MACRO first_day(p) AS
-  CASE date_precision(p)
-    WHEN 'day' THEN try(make_date(date_year(p), date_month(p), date_day(p)))
-    WHEN 'month' THEN try(make_date(date_year(p), date_month(p), 1))
-    WHEN 'year' THEN try(make_date(date_year(p), 1, 1)) END;
+CREATE OR REPLACE TEMP MACRO first_day(y, m, d) AS
+  CASE WHEN y IS NULL THEN NULL
+       WHEN d IS NOT NULL THEN try(make_date(y, m, d))
+       WHEN m IS NOT NULL THEN try(make_date(y, m, 1))
+       ELSE try(make_date(y, 1, 1)) END;
 
 -- ISO 8601 with or without offset; without one it is China Standard Time (the session time zone is Etc/GMT-8: UTC+8 all year; Asia/Shanghai would add the 1986-1991 summer time).
 -- An offset is at most 14 hours with minutes below 60 (DuckDB's cast would take +99:99).
