@@ -12,7 +12,7 @@ import { ensureSchema } from '../warehouse/schema.ts';
 import { duckdbMessage } from '../warehouse/messages.ts';
 import { publishSnapshot, snapshotIsBehind } from '../warehouse/snapshots.ts';
 import type { TableName } from '../warehouse/tables.ts';
-import { Warehouse } from '../warehouse/warehouse.ts';
+import { quoteLiteral, Warehouse } from '../warehouse/warehouse.ts';
 import { expandPaths, notAnExportReason, type ExportFile } from './files.ts';
 import { parseStatement, type HmacPads } from './parse.ts';
 import { NO_PHASES, type Phases } from './phases.ts';
@@ -175,13 +175,9 @@ async function loadOne(
       const unreadable = (error: unknown) => {
         throw new FileRejected(file.displayPath, `cannot be read: ${duckdbMessage(error, { firstLine: true, withoutKind: true })}`);
       };
-      if (source.prepare) {
-        await warehouse.run(source.prepare.sql, source.prepare.params).catch(unreadable);
-        phases.mark('read');
-      }
       await warehouse.run(statement.sql, statement.params).catch(unreadable);
-      await warehouse.run('DROP TABLE IF EXISTS _raw');
-      phases.mark('parse');
+      await warehouse.run(statement.view);
+      phases.mark('read+parse');
       if (options.onProgress) {
         const [{ rows }] = await warehouse.all<{ rows: number }>(`SELECT count(*) AS rows FROM _parsed`);
         step('storing', Number(rows));
@@ -199,7 +195,7 @@ async function loadOne(
       return { ...base, outcome: 'loaded', ...counts, unknownColumns: source.unknownColumns };
     } finally {
       source.cleanup();
-      await warehouse.run('DROP TABLE IF EXISTS _parsed; DROP TABLE IF EXISTS _raw; DROP TABLE IF EXISTS _blank_lines');
+      await warehouse.run('DROP VIEW IF EXISTS _parsed; DROP TABLE IF EXISTS _rows; DROP TABLE IF EXISTS _blank_lines');
       phases.mark('cleanup');
     }
   } catch (error) {
@@ -209,19 +205,28 @@ async function loadOne(
   }
 }
 
-/** Temp macros and the lookup of accepted province spellings, for this connection only. */
+/** Temp macros, and province_code(v): the code of a province spelling, for this connection only. */
 async function prepareSession(warehouse: Warehouse): Promise<void> {
   await warehouse.run(sqlFile('load/macros.sql'));
   // Empty lines of a CSV are joined ASOF (read.ts); DuckDB would run that join as a nested loop when it misjudges
   // the size of read_csv's side, quadratic in the rows (50,000 rows and runs: 90 s instead of 1 s).
   await warehouse.run('SET asof_loop_join_threshold = 0');
-  await warehouse.run(`CREATE OR REPLACE TEMP TABLE _lookup (domain VARCHAR, spelling VARCHAR, value VARCHAR)`);
-  // Provinces: the code itself, and every name and alias in lower case.
-  await warehouse.run(`INSERT INTO _lookup
-    SELECT DISTINCT 'province', spelling, code FROM (
+  // Provinces: the code itself, and every name and alias in lower case. Looked up by a cast to an ENUM of the
+  // spellings (a hash lookup) rather than a join, which would not keep the rows in file order: a CSV row's line is
+  // its place among the parsed rows (read.ts).
+  const spellings = await warehouse.all<{ spelling: string; code: string }>(`SELECT DISTINCT spelling, code FROM (
       SELECT code, unnest([code, lower(name_zh), lower(full_name_zh), lower(name_en)]
                           || coalesce(list_transform(string_split(aliases, ';'), a -> lower(trim(a))), [])) AS spelling
-      FROM provinces) WHERE spelling <> ''`);
+      FROM provinces) WHERE spelling <> '' ORDER BY spelling, code`);
+  const codes = new Map<string, string>();
+  for (const { spelling, code } of spellings) {
+    const other = codes.get(spelling);
+    if (other !== undefined && other !== code) throw new Error(`provinces: the spelling ${spelling} names both ${other} and ${code}`);
+    codes.set(spelling, code);
+  }
+  const list = (values: Iterable<string>) => [...values].map((v) => quoteLiteral(v)).join(', ');
+  await warehouse.run(`CREATE OR REPLACE TEMP MACRO province_code(v) AS
+    list_element([${list(codes.values())}], enum_code(try_cast(province_key(v) AS ENUM(${list(codes.keys())}))) + 1)`);
 }
 
 function hmacPads(key: Buffer): HmacPads {

@@ -48,8 +48,11 @@ function maxLengthOf(c: ExportColumn): number {
 }
 
 export interface ParseStatement {
+  /** CREATE TEMP TABLE _rows (the parsed rows), then `view`. */
   sql: string;
   params: SqlParams;
+  /** CREATE TEMP VIEW _parsed: `_rows` with `_line`, as the storing stage reads them. */
+  view: string;
   /** SELECT of the quarantine entries of `_parsed`: _line, _check, column_name, source_column, value, message. */
   quarantine: { sql: string; params: SqlParams };
 }
@@ -63,8 +66,8 @@ export interface ParseStatement {
 export function parseStatement(context: ParseContext): ParseStatement {
   const table = EXPORT_TABLES[context.table];
   const columns = table.columns.filter((c) => c.kind !== 'person_name');
-  // Provinces (about 130 spellings) are looked up by a join; the few spellings of an enum by a CASE of constants,
-  // which costs a fraction of a join per row.
+  // Provinces (about 130 spellings) are looked up by province_code (load.ts); the few spellings of an enum by a
+  // CASE of constants.
   const provinces = columns.filter((c) => c.kind === 'province');
   const enums = columns.filter((c) => c.kind === 'enum');
   const dated = columns.filter((c) => c.kind === 'date' || c.kind === 'partial_date' || c.kind === 'birth_date');
@@ -72,16 +75,13 @@ export function parseStatement(context: ParseContext): ParseStatement {
   const withParts = [
     'raw.*',
     ...dated.flatMap((c) => [`iso_date(raw.${id(c.name)}) AS ${iso(c)}`, `date_parts(raw.${id(c.name)}) AS ${parts(c)}`]),
-    ...provinces.map((c) => `${id(`l_${c.name}`)}.value AS ${id(`_v_${c.name}`)}`),
+    ...provinces.map((c) => `province_code(raw.${id(c.name)}) AS ${id(`_v_${c.name}`)}`),
     ...enums.map((c) => `${enumCase(c, `raw.${id(c.name)}`)} AS ${id(`_v_${c.name}`)}`),
   ];
-  const joins = provinces.map((c) => {
-    const alias = id(`l_${c.name}`);
-    return `LEFT JOIN _lookup AS ${alias} ON ${alias}.domain = 'province' AND ${alias}.spelling = province_key(raw.${id(c.name)})`;
-  });
 
+  const lines = context.source.linesFromRowid;
   const typed = [
-    '_line',
+    ...(lines ? [] : ['_line']),
     ...columns.flatMap((c) => typedColumns(c, context)),
     ...columns.filter((c) => context.source.nested.has(c.name)).map((c) => nested(c)),
   ];
@@ -95,12 +95,12 @@ export function parseStatement(context: ParseContext): ParseStatement {
   const entries = groupByColumn(numbered).map((group) => `CASE ${group.map(({ check, k }) => `WHEN ${check.when} THEN ${brokenEntry(check, k)}`).join(' ')} END`);
   const stored = columns.flatMap((c) => storedExpressions(c));
 
-  const sql = `CREATE OR REPLACE TEMP TABLE _parsed AS
+  const sql = `CREATE OR REPLACE TEMP TABLE _rows AS
 WITH raw AS (${context.source.sql}),
-with_parts AS (SELECT ${withParts.join(', ')} FROM raw ${joins.join(' ')}),
+with_parts AS (SELECT ${withParts.join(', ')} FROM raw),
 split AS (SELECT *${dated.map((c) => `, date_year(${parts(c)}) AS ${id(`_y_${c.name}`)}, date_month(${parts(c)}) AS ${id(`_m_${c.name}`)}, date_day(${parts(c)}) AS ${id(`_d_${c.name}`)}`).join('')} FROM with_parts),
 typed AS (SELECT ${typed.join(',\n  ')} FROM split)
-SELECT _line, ${stored.join(', ')},
+SELECT ${lines ? '' : '_line, '}${stored.join(', ')},
   CASE WHEN ${anyBroken} THEN list_filter([${entries.join(',\n    ')}], e -> e IS NOT NULL) END AS _errors
 FROM typed`;
 
@@ -109,7 +109,10 @@ FROM typed`;
     params.hmac_inner = blobValue(context.hmac.inner);
     params.hmac_outer = blobValue(context.hmac.outer);
   }
-  return { sql, params, quarantine: quarantineSelect(checks, context) };
+  const view = lines
+    ? `CREATE OR REPLACE TEMP VIEW _parsed AS SELECT ${lines.lineSql} AS _line, _r.* FROM ${lines.from}`
+    : `CREATE OR REPLACE TEMP VIEW _parsed AS SELECT * FROM _rows`;
+  return { sql, params, view, quarantine: quarantineSelect(checks, context) };
 }
 
 /** The quarantine entries of `_parsed`'s bad rows, one per broken rule, in the order of the checks within a line. */

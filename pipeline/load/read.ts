@@ -30,12 +30,12 @@ import { NO_PHASES, type Phases } from './phases.ts';
 
 export interface RawSource {
   /**
-   * Run first when set: the file's text columns into the temp table `_raw`, in file order (a CSV). DuckDB's reader
-   * runs on every core for it, where numbering rows WITH ORDINALITY kept the whole parse on one; the rows' order
-   * in `_raw` gives their line numbers (`sql` reads them from its rowid), so the parse after it runs in parallel too.
+   * Set for a CSV: `sql` has no `_line`. The parse writes its rows in file order (DuckDB's reader and the insert
+   * keep it on every core, where numbering rows WITH ORDINALITY or row_number() OVER () would run on one), and
+   * the line of a row is `lineSql` over its rowid, with `from` naming the parsed rows `_rows AS _r`.
    */
-  prepare?: { sql: string; params: SqlParams };
-  /** A SELECT of `_line` and one VARCHAR column per export column found, blank values as NULL. */
+  linesFromRowid?: { lineSql: string; from: string };
+  /** A SELECT of `_line` (unless linesFromRowid) and one VARCHAR column per export column found, blank values as NULL. */
   sql: string;
   params: SqlParams;
   /** Spec column name -> the header as written in the file (`missing_on` -> `失踪日期`). */
@@ -457,11 +457,11 @@ async function csvSource(
     // The reader itself gives NULL for the four spellings of "no value" (quoted or not), as blank_to_null would.
     nullsRead: true,
     params: { path, delimiter },
-    // Read into `_raw` first, in file order (a plain read_csv keeps it; WITH ORDINALITY or row_number() OVER () would
-    // run single-threaded): the n-th record (rowid n - 1) is on line n + 1, plus the empty lines before it.
-    staged: lines.blankLines
-      ? { lineSql: '_r.rowid + 2 + coalesce(_b.blanks, 0)', from: '_raw AS _r ASOF LEFT JOIN _blank_lines AS _b ON _r.rowid + 1 >= _b.threshold' }
-      : { lineSql: '_r.rowid + 2', from: '_raw AS _r' },
+    // Parsed in file order (a plain read_csv keeps it): the n-th record (rowid n - 1) is on line n + 1, plus the
+    // empty lines before it.
+    linesFromRowid: lines.blankLines
+      ? { lineSql: '_r.rowid + 2 + coalesce(_b.blanks, 0)', from: '_rows AS _r ASOF LEFT JOIN _blank_lines AS _b ON _r.rowid + 1 >= _b.threshold' }
+      : { lineSql: '_r.rowid + 2', from: '_rows AS _r' },
     sourceNames: headerNames,
     sourceRef: (i) => quoteIdent(columnAlias(i)),
     lineSql: '',
@@ -600,8 +600,8 @@ interface SourceParts {
   params: SqlParams;
   /** The reader gives NULL for '', 'NULL', 'null' and '\N' itself: only padded values are left to blank_to_null. */
   nullsRead?: boolean;
-  /** Read into the temp table `_raw` first; then the line is `lineSql` over `from` (which names `_raw AS _r`). */
-  staged?: { lineSql: string; from: string };
+  /** The line is not read but told by the parsed row's place (RawSource.linesFromRowid); lineSql is unused. */
+  linesFromRowid?: { lineSql: string; from: string };
   sourceNames: string[];
   /** SQL for the i-th source column as text. */
   sourceRef: (index: number, column: ExportColumn | undefined) => string;
@@ -654,15 +654,11 @@ function buildSource(file: ExportFile, parts: SourceParts): RawSource {
   for (const column of table.columns) {
     if (!headers.has(column.name) && column.kind !== 'person_name') selected.push(`CAST(NULL AS VARCHAR) AS ${quoteIdent(column.name)}`);
   }
-  const staged = parts.staged;
   return {
-    ...(staged
-      ? {
-          prepare: { sql: `CREATE OR REPLACE TEMP TABLE _raw AS SELECT ${selected.join(', ')} FROM ${parts.reader}`, params: parts.params },
-          sql: `SELECT ${staged.lineSql} AS _line, _r.* FROM ${staged.from}`,
-          params: {},
-        }
-      : { sql: `SELECT ${parts.lineSql} AS _line, ${selected.join(', ')} FROM ${parts.reader}`, params: parts.params }),
+    ...(parts.linesFromRowid
+      ? { sql: `SELECT ${selected.join(', ')} FROM ${parts.reader}`, linesFromRowid: parts.linesFromRowid }
+      : { sql: `SELECT ${parts.lineSql} AS _line, ${selected.join(', ')} FROM ${parts.reader}` }),
+    params: parts.params,
     headers,
     positionWord: parts.positionWord,
     encoding: parts.encoding,
