@@ -58,8 +58,8 @@ export interface ParseStatement {
 }
 
 /**
- * CREATE TEMP TABLE _parsed: `_line`, the stored columns typed, and `_errors` (NULL for a valid row): per broken rule
- * {check, value, other}, the rule's number and the raw text(s) it quotes. The quarantine's messages are composed
+ * CREATE TEMP TABLE _rows (and the view _parsed over it, with `_line`): the stored columns typed, and `_errors` (NULL
+ * for a valid row): per broken rule {check, value, other}, the rule's number and the raw text(s) it quotes. The quarantine's messages are composed
  * from them by `quarantine`, over the bad rows only: written into this statement, the ~40 escaped and cut values cost
  * DuckDB ~40 ms of planning per file whatever its size.
  */
@@ -120,7 +120,7 @@ function quarantineSelect(checks: Check[], context: ParseContext): { sql: string
   const byCheck = (pick: (check: Check) => string) => `CASE e.check ${checks.map((check, k) => `WHEN ${k} THEN ${pick(check)}`).join(' ')} END`;
   const sql = `SELECT _line, e.check AS _check, ${byCheck((c) => lit(c.columnName))} AS column_name,
   ${byCheck((c) => (c.sourceColumn === null ? 'CAST(NULL AS VARCHAR)' : lit(c.sourceColumn)))} AS source_column,
-  ${byCheck((c) => (c.keepsValue ? STORED : 'CAST(NULL AS VARCHAR)'))} AS value,
+  ${byCheck((c) => (c.value !== null ? STORED : 'CAST(NULL AS VARCHAR)'))} AS value,
   ${byCheck((c) => c.message)} AS message
 FROM (SELECT _line, e, shown_value(e.value, ${STORED_VALUE_LENGTH}) AS ${STORED},
         format('''{}''', shown_value(e.value, ${MESSAGE_VALUE_LENGTH})) AS ${QUOTED}, shown_value(e.other, ${MESSAGE_VALUE_LENGTH}) AS ${OTHER_SHOWN}
@@ -238,11 +238,12 @@ interface Check {
   when: string;
   columnName: string;
   sourceColumn: string | null;
-  /** The raw text the entry quotes (SQL over the `typed` layer), and the other one of an order rule; null: none. */
+  /**
+   * The raw text the entry quotes and the quarantine's value column keeps (SQL over the `typed` layer; null: none,
+   * as for personal data), and the other one of an order rule.
+   */
   value: string | null;
   other: string | null;
-  /** Whether the quarantine's value column keeps the value (never for personal data). */
-  keepsValue: boolean;
   /** The message, as SQL in quarantineSelect's terms (the quoted value, _line). */
   message: string;
 }
@@ -263,7 +264,6 @@ function columnChecks(c: ExportColumn, context: ParseContext): Check[] {
     sourceColumn: sourceColumn(c, context),
     value,
     other: null,
-    keepsValue: value !== null,
     message,
   });
   const checks: Check[] = [];
@@ -320,7 +320,6 @@ function ruleChecks(table: ExportTable, context: ParseContext): Check[] {
       sourceColumn: sourceColumn(later, context),
       value: raw(later),
       other: raw(earlier),
-      keepsValue: true,
       message,
     };
   });
@@ -335,7 +334,6 @@ function ruleChecks(table: ExportTable, context: ParseContext): Check[] {
       sourceColumn: sourceColumn(c, context),
       value: null,
       other: null,
-      keepsValue: false,
       message,
     };
   });
