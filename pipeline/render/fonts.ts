@@ -64,12 +64,12 @@ export function checkFonts(env: NodeJS.ProcessEnv = process.env): void {
   if (missing.length > 0) throw new UsageError(`${FONTS_MISSING}; not found: ${missing.join(', ')}`);
 }
 
-/** The families of FONT_FAMILIES that fontconfig does not know; cached per configuration and fonts folder. */
 /** What decides which fonts Chromium and fc-list find: fontconfig's variables and the fonts folder, as one string. */
 export function fontConfigurationKey(env: NodeJS.ProcessEnv = process.env): string {
   return [env.FONTCONFIG_FILE, env.FONTCONFIG_PATH, env.FONTCONFIG_SYSROOT, fontsDir(env)].map((v) => v ?? '').join('\u0000');
 }
 
+/** The families of FONT_FAMILIES that fontconfig does not know; cached per configuration and fonts folder. */
 export function missingFonts(env: NodeJS.ProcessEnv = process.env): string[] {
   const key = fontConfigurationKey(env);
   let missing = cache.get(key);
