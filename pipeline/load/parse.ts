@@ -35,8 +35,8 @@ const raw = (c: ExportColumn) => id(`_r_${c.name}`);
 const first = (c: ExportColumn) => id(`_f_${c.name}`);
 const parts = (c: ExportColumn) => id(`_p_${c.name}`);
 const iso = (c: ExportColumn) => id(`_i_${c.name}`);
-/** Year, month and day of a date in a form other than ISO, as integers (NULL year: no date form, or ISO). */
-const ymd = (c: ExportColumn) => [`_y_${c.name}`, `_m_${c.name}`, `_d_${c.name}`].map((name) => id(name)).join(', ');
+/** Year, month and day of a date in a form other than ISO, as integer columns (NULL year: no date form, or ISO). */
+const dateColumns = (c: ExportColumn) => ({ y: id(`_y_${c.name}`), m: id(`_m_${c.name}`), d: id(`_d_${c.name}`) });
 const nested = (c: ExportColumn) => id(`_nested_${c.name}`);
 /** In quarantineSelect: the bad value as the quarantine keeps it, as a message quotes it, and the other value of an order rule. */
 const STORED = '_stored';
@@ -59,9 +59,9 @@ export interface ParseStatement {
 
 /**
  * CREATE TEMP TABLE _rows (and the view _parsed over it, with `_line`): the stored columns typed, and `_errors` (NULL
- * for a valid row): per broken rule {check, value, other}, the rule's number and the raw text(s) it quotes. The quarantine's messages are composed
- * from them by `quarantine`, over the bad rows only: written into this statement, the ~40 escaped and cut values cost
- * DuckDB ~40 ms of planning per file whatever its size.
+ * for a valid row): per broken rule {check, value, other}, the rule's number and the raw text(s) it quotes. The
+ * quarantine's messages are composed from them by `quarantine`, over the bad rows only: written into this statement,
+ * the ~40 escaped and cut values cost DuckDB ~40 ms of planning per file whatever its size.
  */
 export function parseStatement(context: ParseContext): ParseStatement {
   const table = EXPORT_TABLES[context.table];
@@ -98,7 +98,7 @@ export function parseStatement(context: ParseContext): ParseStatement {
   const sql = `CREATE OR REPLACE TEMP TABLE _rows AS
 WITH raw AS (${context.source.sql}),
 with_parts AS (SELECT ${withParts.join(', ')} FROM raw),
-split AS (SELECT *${dated.map((c) => `, date_year(${parts(c)}) AS ${id(`_y_${c.name}`)}, date_month(${parts(c)}) AS ${id(`_m_${c.name}`)}, date_day(${parts(c)}) AS ${id(`_d_${c.name}`)}`).join('')} FROM with_parts),
+split AS (SELECT *${dated.map((c) => { const { y, m, d } = dateColumns(c); return `, date_year(${parts(c)}) AS ${y}, date_month(${parts(c)}) AS ${m}, date_day(${parts(c)}) AS ${d}`; }).join('')} FROM with_parts),
 typed AS (SELECT ${typed.join(',\n  ')} FROM split)
 SELECT ${lines ? '' : '_line, '}${stored.join(', ')},
   CASE WHEN ${anyBroken} THEN list_filter([${entries.join(',\n    ')}], e -> e IS NOT NULL) END AS _errors
@@ -154,13 +154,14 @@ function typedColumns(c: ExportColumn, context: ParseContext): string[] {
   const r = `${id(c.name)}`;
   const keepRaw = `${r} AS ${raw(c)}`;
   const i = iso(c);
-  const dateParts = ymd(c);
+  const date = dateColumns(c);
+  const dateParts = `${date.y}, ${date.m}, ${date.d}`;
   switch (c.kind) {
     case 'text':
       return [keepRaw, `${r} AS ${id(c.name)}`];
     case 'date': {
       // A full date only: a day given (a day is never given without its month and year).
-      const fullDate = `coalesce(${i}, CASE WHEN ${id(`_d_${c.name}`)} IS NOT NULL THEN imputed_date(${dateParts}) END)`;
+      const fullDate = `coalesce(${i}, CASE WHEN ${date.d} IS NOT NULL THEN imputed_date(${dateParts}) END)`;
       return [keepRaw, `${fullDate} AS ${id(c.name)}`, `${fullDate} AS ${first(c)}`];
     }
     case 'partial_date':
@@ -173,7 +174,7 @@ function typedColumns(c: ExportColumn, context: ParseContext): string[] {
     case 'birth_date':
       return [
         keepRaw,
-        `CASE WHEN ${i} IS NOT NULL THEN year(${i}) WHEN imputed_date(${dateParts}) IS NOT NULL THEN ${id(`_y_${c.name}`)} END AS birth_year`,
+        `CASE WHEN ${i} IS NOT NULL THEN year(${i}) WHEN imputed_date(${dateParts}) IS NOT NULL THEN ${date.y} END AS birth_year`,
         `coalesce(${i}, first_day(${dateParts})) AS ${first(c)}`,
       ];
     case 'timestamp':
