@@ -60,6 +60,40 @@ describe('a shared Chromium', () => {
     await third.close();
   }, 120_000);
 
+  it('a document printed there again (same HTML, header, footer and deadline) is not printed again: the first PDF, copied', async () => {
+    const { default: puppeteer } = await import('puppeteer-core');
+    const watcher = await puppeteer.connect({ browserWSEndpoint: shared.variable.split(' ')[0] });
+    let pagesOpened = 0;
+    watcher.on('targetcreated', (target) => {
+      if (target.type() === 'page') pagesOpened++;
+    });
+    const job = (name: string, headerText = '头') => ({ html: page(`<h1>再次 ${base}</h1>`), outFile: join(tmp.dir, name), headerText, footerText: '第 {page} 页' });
+    try {
+      const print = async (name: string, headerText?: string, timeoutMs?: number) => {
+        const printer = await openPrinter({ env: env(shared.variable), timeoutMs });
+        try {
+          return await printer.print(job(name, headerText));
+        } finally {
+          await printer.close();
+        }
+      };
+      const first = await print('again-1.pdf');
+      expect(pagesOpened).toBe(1);
+      const second = await print('again-2.pdf');
+      expect(pagesOpened, 'no page opened for the same document').toBe(1);
+      expect(second).toEqual(first);
+      expect(readFileSync(join(tmp.dir, 'again-2.pdf')).equals(readFileSync(join(tmp.dir, 'again-1.pdf')))).toBe(true);
+      // Another header, or another deadline, is another print.
+      await print('again-3.pdf', '另一个头');
+      expect(pagesOpened).toBe(2);
+      expect(squeeze(pdftotext(join(tmp.dir, 'again-3.pdf')))).toContain('另一个头');
+      await print('again-4.pdf', undefined, 29_000);
+      expect(pagesOpened).toBe(3);
+    } finally {
+      await watcher.disconnect();
+    }
+  }, 120_000);
+
   it('with another key (another Chromium or other fonts), or out of reach, it is passed over: the printer launches its own', async () => {
     const [endpoint, key] = shared.variable.split(' ');
     const dead = `ws://127.0.0.1:9/devtools/browser/none ${key}`;
