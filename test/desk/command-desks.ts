@@ -7,7 +7,6 @@
 //
 // Clocks: BULLETIN_NOW is every command's clock. Editions are drafted and approved on 2021-12-01 10:00 China time
 // and released on the next days, so "before" and "after" a release time are plain settings of BULLETIN_NOW.
-import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { copyFileSync, cpSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,7 +14,7 @@ import { afterAll, beforeAll, expect } from 'vitest';
 import { startSmtpServer, type ReceivedMessage, type TestSmtpServer } from '../deliver/smtp-server.ts';
 import { conformanceWarehouse } from '../conformance.ts';
 import { queryDb, repoRoot, runCli, startCli, tempDir, writeConfig, type CliResult, type RunningCli } from '../helpers.ts';
-import { pageCount, squeeze } from '../render/poppler.ts';
+import { pageCount, rawPage } from '../render/poppler.ts';
 import { deskPath, type LogEntry } from '../../pipeline/desk/store.ts';
 import { addUser, TEST_ONLY_SCRYPT_COST } from '../../pipeline/desk/users.ts';
 export const AS_OF = '2021-11-30';
@@ -36,9 +35,8 @@ export const USERS: Record<string, { role: string; password: string }> = {
 export const MARK_WORDS = ['DRAFT', '草稿', 'EMBARGOED', '不得发布', 'Notreviewed', '未经审核'];
 
 export const sha256 = (bytes: Buffer | string): string => createHash('sha256').update(bytes).digest('hex');
-/** One page's text in content-stream order (the diagonal watermark comes out whole), without whitespace. */
-export const rawPage = (file: string, page: number): string =>
-  squeeze(execFileSync('pdftotext', ['-raw', '-f', String(page), '-l', String(page), file, '-'], { encoding: 'utf8' }));
+export { rawPage };
+/** Every page's text in content-stream order, without whitespace. */
 export const pagesOf = (file: string): string[] => Array.from({ length: pageCount(file) }, (_, i) => rawPage(file, i + 1));
 export const count = (text: string, word: string): number => text.split(word).length - 1;
 export const lastLine = (r: CliResult): string => r.stderr.trim().split('\n').at(-1) ?? '';

@@ -6,7 +6,6 @@
 //
 // The watermark is read with `pdftotext -raw` (content-stream order): its diagonal glyphs then come out as one run,
 // so a page carrying it has the mark twice, once in the header and once across the page.
-import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -22,7 +21,7 @@ import { fillSource, templateSources } from '../../pipeline/render/templates.ts'
 import { figures as chartFigures, options as chartOptions } from '../charts/figures.ts';
 import { conformanceWarehouse } from '../conformance.ts';
 import { printerEnv, repoRoot, runCli, tempDir } from '../helpers.ts';
-import { chartsNotWhole, pageCount, pdftotext, squeeze } from './poppler.ts';
+import { chartsNotWhole, pageCount, pdftotext, rawPage, squeeze } from './poppler.ts';
 
 const AS_OF = '2021-11-30';
 const UNTIL = '2021-12-01 09:30';
@@ -46,8 +45,6 @@ const NOTE = {
 const CORRECTION: Correction = { date: '2021-12-03', note: NOTE };
 
 /** Text of one page in content-stream order (the diagonal watermark whole), squeezed. */
-const rawPage = (file: string, page: number): string =>
-  squeeze(execFileSync('pdftotext', ['-raw', '-f', String(page), '-l', String(page), file, '-'], { encoding: 'utf8' }));
 const occurrences = (text: string, word: string): number => text.split(word).length - 1;
 /** The printed lines of one page, as laid out: the first is the running header, the last the footer. */
 const pageLines = (file: string, page: number): string[] => pdftotext(file, page).split('\n').filter((l) => l.trim() !== '');

@@ -1,10 +1,32 @@
 // Reading printed PDFs back with poppler (pdftotext, pdfinfo, pdffonts): what a reader of the PDF would get.
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 
 /** The text of a PDF, or of one page of it, laid out as printed. */
-export const pdftotext = (file: string, page?: number): string =>
-  execFileSync('pdftotext', [...(page ? ['-f', String(page), '-l', String(page)] : []), '-layout', file, '-'], { encoding: 'utf8' });
+export const pdftotext = (file: string, page?: number): string => {
+  const pages = pagesText(file, '-layout');
+  return page ? (pages[page - 1] ?? '') : pages.join('');
+};
+
+/** One page's text in content-stream order (the diagonal watermark comes out whole), without whitespace. */
+export const rawPage = (file: string, page: number): string => squeeze(pagesText(file, '-raw')[page - 1] ?? '');
+
+// Every page of a file from one pdftotext run, kept while the file is the same (a rewrite is a new inode or mtime):
+// tests read the pages of one PDF one by one, and each run is a process started by a large one plus a parse of the
+// PDF. pdftotext prints a form feed after each page, and a page alone comes out exactly as it does within the whole.
+const pagesRead = new Map<string, string[]>();
+function pagesText(file: string, mode: '-layout' | '-raw'): string[] {
+  const { ino, size, mtimeMs } = statSync(file);
+  const key = `${mode}\u0000${file}\u0000${ino}\u0000${size}\u0000${mtimeMs}`;
+  let pages = pagesRead.get(key);
+  if (!pages) {
+    pages = execFileSync('pdftotext', [mode, file, '-'], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 }).split(/(?<=\f)/);
+    if (pages.at(-1) === '') pages.pop();
+    if (pagesRead.size > 200) pagesRead.clear();
+    pagesRead.set(key, pages);
+  }
+  return pages;
+}
 
 export const pageCount = (file: string): number => Number(/Pages:\s+(\d+)/.exec(execFileSync('pdfinfo', [file], { encoding: 'utf8' }))![1]);
 
