@@ -4,7 +4,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { isAbsolute, join, relative } from 'node:path';
 import { parseDocument } from 'yaml';
-import { z } from 'zod';
+import * as z from './schema.ts';
 import { describeCharacter, refusedCharacter, shownText } from './characters.ts';
 import { isIsoDate } from './dates.ts';
 import { addressProblem } from './deliver/address.ts';
@@ -88,69 +88,79 @@ const DEFAULT_TEMPLATE: Record<JobKind, string> = { ingest: '', monthly: 'press'
 
 const missingOr = (what: string) => (issue: { input?: unknown }) => (issue.input === undefined ? 'missing' : what);
 
-const isoDate = z
-  .string({ error: missingOr('not a date YYYY-MM-DD') })
-  .refine(isIsoDate, { error: 'not a date YYYY-MM-DD' });
+const isoDate = z.string({ error: missingOr('not a date YYYY-MM-DD') }).check(z.refine(isIsoDate, { error: 'not a date YYYY-MM-DD' }));
 // Checked before trimming: a trailing CR LF is refused, not trimmed away.
-const noControlCharacters = (value: string, ctx: z.RefinementCtx) => {
+const noControlCharacters = (value: string, ctx: z.core.$RefinementCtx<string>) => {
   const refused = refusedCharacter(value);
   if (refused) ctx.addIssue({ code: 'custom', message: `holds the character ${describeCharacter(refused.char)}`, abort: true });
 };
-const text = z.string({ error: missingOr('not a text') }).superRefine(noControlCharacters).trim().min(1, { error: 'empty' });
-const count = z.int({ error: missingOr('not a whole number') }).min(0, { error: 'below 0' });
+const text = z.string({ error: missingOr('not a text') }).check(z.superRefine(noControlCharacters), z.trim(), z.minLength(1, { error: 'empty' }));
+const count = z.int({ error: missingOr('not a whole number') }).check(z.minimum(0, { error: 'below 0' }));
 
-const address = z
-  .string({ error: missingOr('not an e-mail address') })
-  .superRefine((value, ctx) => {
-    const problem = addressProblem(value);
-    if (problem) ctx.addIssue({ code: 'custom', message: problem });
-  })
-  .transform((value) => value.trim());
-const positive = (what: string) => z.number({ error: missingOr(what) }).positive({ error: 'not above 0' });
+const address = z.pipe(
+  z.string({ error: missingOr('not an e-mail address') }).check(
+    z.superRefine((value, ctx) => {
+      const problem = addressProblem(value);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    }),
+  ),
+  z.transform((value: string) => value.trim()),
+);
+const positive = (what: string) => z.number({ error: missingOr(what) }).check(z.positive({ error: 'not above 0' }));
 
 const jobSchema = z
   .strictObject({
-    name: z.string({ error: missingOr('not a text') }).regex(/^[a-z0-9][a-z0-9_-]*$/, { error: 'not a job name (a-z, 0-9, - and _)' }),
+    name: z.string({ error: missingOr('not a text') }).check(z.regex(/^[a-z0-9][a-z0-9_-]*$/, { error: 'not a job name (a-z, 0-9, - and _)' })),
     kind: z.enum(JOB_KINDS, { error: `not one of ${JOB_KINDS.join(', ')}` }),
-    cron: z.string({ error: missingOr('not a text') }).superRefine((expression, ctx) => {
-      try {
-        checkCron(expression);
-      } catch (error) {
-        ctx.addIssue({ code: 'custom', message: `not a cron expression: ${(error as Error).message}` });
-      }
-    }),
-    to: z.array(text, { error: missingOr('not a list') }).min(1, { error: 'no recipient' }).optional(),
-    template: text.optional(),
-    lang: z.enum(['en', 'zh', 'all'], { error: 'not one of en, zh, all' }).optional(),
-    approval: z.enum(['required', 'none'], { error: 'not one of required, none' }).optional(),
+    cron: z.string({ error: missingOr('not a text') }).check(
+      z.superRefine((expression, ctx) => {
+        try {
+          checkCron(expression);
+        } catch (error) {
+          ctx.addIssue({ code: 'custom', message: `not a cron expression: ${(error as Error).message}` });
+        }
+      }),
+    ),
+    to: z.optional(z.array(text, { error: missingOr('not a list') }).check(z.minLength(1, { error: 'no recipient' }))),
+    template: z.optional(text),
+    lang: z.optional(z.enum(['en', 'zh', 'all'], { error: 'not one of en, zh, all' })),
+    approval: z.optional(z.enum(['required', 'none'], { error: 'not one of required, none' })),
   })
-  .superRefine((job, ctx) => {
-    if (job.kind === 'ingest' && (job.to || job.template || job.lang)) ctx.addIssue({ code: 'custom', path: ['to'], message: 'an ingest job mails nothing' });
-    if (job.kind !== 'ingest' && !job.to) ctx.addIssue({ code: 'custom', path: ['to'], message: 'missing' });
-  });
+  .check(
+    z.superRefine((job, ctx) => {
+      if (job.kind === 'ingest' && (job.to || job.template || job.lang)) ctx.addIssue({ code: 'custom', path: ['to'], message: 'an ingest job mails nothing' });
+      if (job.kind !== 'ingest' && !job.to) ctx.addIssue({ code: 'custom', path: ['to'], message: 'missing' });
+    }),
+  );
 
 const mailSchema = z.strictObject(
   {
-    lists: z.record(z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, { error: 'not a list name (a-z, 0-9, - and _)' }), z.array(address, { error: missingOr('not a list') }).min(1, { error: 'empty' })).default({}),
-    attempts: z.int({ error: missingOr('not a whole number') }).min(1, { error: 'below 1' }).default(5),
-    retry_delay_seconds: positive('not a number').default(30),
-    max_retry_delay_seconds: positive('not a number').default(900),
+    lists: z._default(
+      z.record(
+        z.string().check(z.regex(/^[a-z0-9][a-z0-9_-]*$/, { error: 'not a list name (a-z, 0-9, - and _)' })),
+        z.array(address, { error: missingOr('not a list') }).check(z.minLength(1, { error: 'empty' })),
+      ),
+      {},
+    ),
+    attempts: z._default(z.int({ error: missingOr('not a whole number') }).check(z.minimum(1, { error: 'below 1' })), 5),
+    retry_delay_seconds: z._default(positive('not a number'), 30),
+    max_retry_delay_seconds: z._default(positive('not a number'), 900),
   },
   { error: missingOr('not a mapping') },
 );
 
 const deskSchema = z.strictObject(
   {
-    release_time: z.string({ error: missingOr('not a time HH:MM') }).regex(/^([01]\d|2[0-3]):[0-5]\d$/, { error: 'not a time HH:MM' }).default('09:30'),
-    prerelease_max_hours: positive('not a number').default(24),
-    review_list: z.string({ error: missingOr('not a list name') }).default('desk'),
-    session_idle_minutes: positive('not a number').default(30),
+    release_time: z._default(z.string({ error: missingOr('not a time HH:MM') }).check(z.regex(/^([01]\d|2[0-3]):[0-5]\d$/, { error: 'not a time HH:MM' })), '09:30'),
+    prerelease_max_hours: z._default(positive('not a number'), 24),
+    review_list: z._default(z.string({ error: missingOr('not a list name') }), 'desk'),
+    session_idle_minutes: z._default(positive('not a number'), 30),
   },
   { error: missingOr('not a mapping') },
 );
 
 const inboxSchema = z.strictObject(
-  { dir: text.default('data/inbox'), settle_seconds: z.number({ error: missingOr('not a number') }).min(0, { error: 'below 0' }).default(60) },
+  { dir: z._default(text, 'data/inbox'), settle_seconds: z._default(z.number({ error: missingOr('not a number') }).check(z.minimum(0, { error: 'below 0' })), 60) },
   { error: missingOr('not a mapping') },
 );
 
@@ -158,14 +168,14 @@ const officeSchema = z.strictObject({ name_zh: text, name_en: text }, { error: m
 
 const operationSchema = z
   .strictObject({ id: text, name_zh: text, name_en: text, start: isoDate, end: isoDate })
-  .refine((op) => op.end >= op.start, { error: 'ends before it starts', path: ['end'] });
+  .check(z.refine((op) => op.end >= op.start, { error: 'ends before it starts', path: ['end'] }));
 
 const configSchema = z
   .strictObject({
-    operations: z.array(operationSchema, { error: missingOr('not a list') }).min(1, { error: 'no operation' }),
+    operations: z.array(operationSchema, { error: missingOr('not a list') }).check(z.minLength(1, { error: 'no operation' })),
     trends: z.strictObject(
       {
-        first_year: z.int({ error: missingOr('not a year') }).min(1949, { error: 'not a year' }).max(2999, { error: 'not a year' }),
+        first_year: z.int({ error: missingOr('not a year') }).check(z.minimum(1949, { error: 'not a year' }), z.maximum(2999, { error: 'not a year' })),
         cases_solved_since: isoDate,
         suspects_arrested_since: isoDate,
         dna_system_since: isoDate,
@@ -179,13 +189,13 @@ const configSchema = z
       },
       { error: missingOr('not a mapping') },
     ),
-    jobs: z.array(jobSchema, { error: missingOr('not a list') }).default([]),
-    inbox: inboxSchema.default({ dir: 'data/inbox', settle_seconds: 60 }),
-    desk: deskSchema.default({ release_time: '09:30', prerelease_max_hours: 24, review_list: 'desk', session_idle_minutes: 30 }),
-    office: officeSchema.optional(),
-    mail: mailSchema.default({ lists: {}, attempts: 5, retry_delay_seconds: 30, max_retry_delay_seconds: 900 }),
+    jobs: z._default(z.array(jobSchema, { error: missingOr('not a list') }), []),
+    inbox: z._default(inboxSchema, { dir: 'data/inbox', settle_seconds: 60 }),
+    desk: z._default(deskSchema, { release_time: '09:30', prerelease_max_hours: 24, review_list: 'desk', session_idle_minutes: 30 }),
+    office: z.optional(officeSchema),
+    mail: z._default(mailSchema, { lists: {}, attempts: 5, retry_delay_seconds: 30, max_retry_delay_seconds: 900 }),
   }, { error: 'not a mapping of operations, trends, publication, jobs, inbox, desk, office and mail' })
-  .superRefine((raw, ctx) => {
+  .check(z.superRefine((raw, ctx) => {
     // "The operation containing D" must be one operation: ids unique, date ranges disjoint.
     raw.operations.forEach((op, i) => {
       raw.operations.slice(0, i).forEach((other, j) => {
@@ -204,7 +214,7 @@ const configSchema = z
         if (problem) ctx.addIssue({ code: 'custom', path: ['jobs', i, 'to', k], message: problem });
       });
     });
-  });
+  }));
 
 /** Where the configuration is read from: --config, else BULLETIN_CONFIG, else config/bulletin.yaml of the checkout. */
 export function configPath(option: string | undefined, env: NodeJS.ProcessEnv = process.env): string {

@@ -12,7 +12,7 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
-import { z } from 'zod';
+import * as z from '../schema.ts';
 import { describeCharacter, refusedCharacter, shownText } from '../characters.ts';
 import { displayPath, issueLine, keyPath, MAX_YAML_ALIASES, readYamlFile } from '../config.ts';
 import { UsageError } from '../errors.ts';
@@ -34,9 +34,8 @@ const MAX_FILE_BYTES = 1024 * 1024;
 
 /** Plain text of at most `max` characters; tab and newline are the only control characters it may hold. */
 const text = (max: number) =>
-  z
-    .string()
-    .superRefine((value, ctx) => {
+  z.string().check(
+    z.superRefine((value, ctx) => {
       const refused = refusedCharacter(value, '\t\n');
       if (refused) {
         const position = [...value.slice(0, refused.index)].length + 1;
@@ -45,16 +44,17 @@ const text = (max: number) =>
       }
       const length = [...value].length;
       if (length > max) ctx.addIssue({ code: 'custom', message: `${length} characters, more than the ${max} allowed`, abort: true });
-    })
-    .trim()
-    .min(1, { error: 'empty' });
+    }),
+    z.trim(),
+    z.minLength(1, { error: 'empty' }),
+  );
 const item = z.strictObject({
-  title: z.strictObject({ en: text(TITLE_MAX_CHARACTERS), zh: text(TITLE_MAX_CHARACTERS) }).partial().optional(),
-  en: text(TEXT_MAX_CHARACTERS).optional(),
-  zh: text(TEXT_MAX_CHARACTERS).optional(),
+  title: z.optional(z.partial(z.strictObject({ en: text(TITLE_MAX_CHARACTERS), zh: text(TITLE_MAX_CHARACTERS) }))),
+  en: z.optional(text(TEXT_MAX_CHARACTERS)),
+  zh: z.optional(text(TEXT_MAX_CHARACTERS)),
 });
 const fileSchema = z.strictObject({
-  notable_cases: z.array(item).max(MAX_NOTABLE_CASES, { error: `more than ${MAX_NOTABLE_CASES} cases` }).default([]),
+  notable_cases: z._default(z.array(item).check(z.maxLength(MAX_NOTABLE_CASES, { error: `more than ${MAX_NOTABLE_CASES} cases` })), []),
 });
 
 /** BULLETIN_EDITORIAL_DIR, else data/editorial of the checkout. */

@@ -9,7 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { z } from 'zod';
+import * as z from '../schema.ts';
 import { describeCharacter, refusedCharacter, shownText } from '../characters.ts';
 import { isIsoDate } from '../dates.ts';
 import { UsageError } from '../errors.ts';
@@ -28,13 +28,14 @@ export interface Correction {
 /** A correction note is a paragraph: at most this many characters (as an editorial text). */
 export const NOTE_MAX_CHARACTERS = 3000;
 
-const line = z.strictObject({ text: z.string().min(1), size: z.enum(['large', 'small']) });
+const nonEmpty = () => z.string().check(z.minLength(1));
+const line = z.strictObject({ text: nonEmpty(), size: z.enum(['large', 'small']) });
 const words = z.strictObject({
-  draft: z.strictObject({ header: z.string().min(1), watermark: z.array(line).min(1) }),
-  embargoed: z.strictObject({ header: z.string().includes('{until}'), watermark: z.array(line).min(1) }),
-  unreviewed: z.strictObject({ footer: z.string().min(1) }),
-  corrected: z.string().includes('{date}'),
-  prerelease_access: z.string().min(1),
+  draft: z.strictObject({ header: nonEmpty(), watermark: z.array(line).check(z.minLength(1)) }),
+  embargoed: z.strictObject({ header: z.string().check(z.includes('{until}')), watermark: z.array(line).check(z.minLength(1)) }),
+  unreviewed: z.strictObject({ footer: nonEmpty() }),
+  corrected: z.string().check(z.includes('{date}')),
+  prerelease_access: nonEmpty(),
 });
 const fileSchema = z.strictObject({ en: words, zh: words });
 type MarkWords = z.infer<typeof words>;

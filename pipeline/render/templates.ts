@@ -5,7 +5,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import Handlebars from 'handlebars';
 import { parse } from 'yaml';
-import { z } from 'zod';
+import * as z from '../schema.ts';
 import { UsageError } from '../errors.ts';
 import type { Language } from '../labels.ts';
 import { repoRoot } from '../paths.ts';
@@ -16,7 +16,8 @@ const bulletinsDir = join(templatesDir, 'bulletins');
 const partialsDir = join(templatesDir, 'partials');
 const stylesheet = join(templatesDir, 'styles', 'print.css');
 
-const words = z.strictObject({ title: z.string().min(1), header: z.string().min(1), footer: z.string().min(1) });
+const nonEmpty = () => z.string().check(z.minLength(1));
+const words = z.strictObject({ title: nonEmpty(), header: nonEmpty(), footer: nonEmpty() });
 const bulletinSchema = z.strictObject({ audience: z.enum(['public', 'internal']), en: words, zh: words });
 export type BulletinKind = z.infer<typeof bulletinSchema>;
 
