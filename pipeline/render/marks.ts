@@ -28,14 +28,13 @@ export interface Correction {
 /** A correction note is a paragraph: at most this many characters (as an editorial text). */
 export const NOTE_MAX_CHARACTERS = 3000;
 
-const nonEmpty = () => z.string().check(z.minLength(1));
-const line = z.strictObject({ text: nonEmpty(), size: z.enum(['large', 'small']) });
+const line = z.strictObject({ text: z.nonEmptyText(), size: z.enum(['large', 'small']) });
 const words = z.strictObject({
-  draft: z.strictObject({ header: nonEmpty(), watermark: z.array(line).check(z.minLength(1)) }),
+  draft: z.strictObject({ header: z.nonEmptyText(), watermark: z.array(line).check(z.minLength(1)) }),
   embargoed: z.strictObject({ header: z.string().check(z.includes('{until}')), watermark: z.array(line).check(z.minLength(1)) }),
-  unreviewed: z.strictObject({ footer: nonEmpty() }),
+  unreviewed: z.strictObject({ footer: z.nonEmptyText() }),
   corrected: z.string().check(z.includes('{date}')),
-  prerelease_access: nonEmpty(),
+  prerelease_access: z.nonEmptyText(),
 });
 const fileSchema = z.strictObject({ en: words, zh: words });
 type MarkWords = z.infer<typeof words>;

@@ -16,8 +16,7 @@ const bulletinsDir = join(templatesDir, 'bulletins');
 const partialsDir = join(templatesDir, 'partials');
 const stylesheet = join(templatesDir, 'styles', 'print.css');
 
-const nonEmpty = () => z.string().check(z.minLength(1));
-const words = z.strictObject({ title: nonEmpty(), header: nonEmpty(), footer: nonEmpty() });
+const words = z.strictObject({ title: z.nonEmptyText(), header: z.nonEmptyText(), footer: z.nonEmptyText() });
 const bulletinSchema = z.strictObject({ audience: z.enum(['public', 'internal']), en: words, zh: words });
 export type BulletinKind = z.infer<typeof bulletinSchema>;
 

@@ -44,7 +44,6 @@ const NOTE = {
 };
 const CORRECTION: Correction = { date: '2021-12-03', note: NOTE };
 
-/** Text of one page in content-stream order (the diagonal watermark whole), squeezed. */
 const occurrences = (text: string, word: string): number => text.split(word).length - 1;
 /** The printed lines of one page, as laid out: the first is the running header, the last the footer. */
 const pageLines = (file: string, page: number): string[] => pdftotext(file, page).split('\n').filter((l) => l.trim() !== '');
