@@ -135,11 +135,13 @@ describe('bulletin sql limits', () => {
     const limit = '256MB';
     const cap = 256e6 + RSS_ALLOWANCE_BYTES;
     // To stdout until the time limit: rows keep coming out while the process stays within its cap (a gathered result
-    // would print nothing before the limit: this one never ends). About 35 MB in 3 s on a loaded machine.
+    // would print nothing before the limit: this one never ends). How much comes out depends on the machine: 16 MB
+    // in 3 s alone, 0.8 MB with the whole suite running on a slow day (start-up eats the limit, the reader lags), so
+    // the bar is what no gathered result prints: more than a few of DuckDB's 2,048-row chunks (about 16 KB each).
     const streamed = await measureSql(['--memory-limit', limit, '--timeout', '3', '--format', 'csv', 'SELECT * FROM range(1000000000)'], env, '', false);
     expect(streamed.code, streamed.stderr).toBe(1);
     expect(streamed.stderr).toMatch(/^bulletin: query cancelled after 3 s/);
-    expect(streamed.stdoutBytes).toBeGreaterThan(10e6);
+    expect(streamed.stdoutBytes).toBeGreaterThan(100e3);
     expect(streamed.peakRss).toBeLessThan(cap);
     // To a file: 10 million rows (a gathered result of them is twice the limit) written whole.
     const out = join(tmp.dir, 'big.csv');
