@@ -16,6 +16,7 @@ const repoRoot = resolve(import.meta.dirname, '..');
 const bulletinBin = join(repoRoot, 'bin', 'bulletin.js');
 const runBin = join(repoRoot, 'bin', 'run.js');
 const bareScript = join(repoRoot, 'bench', 'bare-load.ts');
+const floorsScript = join(repoRoot, 'bench', 'load-floors.ts');
 const GNU_TIME = '/usr/bin/time';
 
 /** Bump when the generated data changes, so files of an older generator in bench/out are not reused. */
@@ -495,6 +496,7 @@ async function main() {
     clean: join(files.dir, 'bulletin-clean.duckdb'),
     cleanKeyed: join(files.dir, 'bulletin-clean-keyed.duckdb'),
     messy: join(files.dir, 'bulletin-messy.duckdb'),
+    floors: join(files.dir, 'floors.duckdb'),
   };
   for (const p of Object.values(dbs)) removeDb(p);
 
@@ -551,6 +553,14 @@ async function main() {
   await bareRun();
   const messy = await run('messy', [bulletinBin, 'load', files.messy, '--db', dbs.messy], noKeyEnv, dbs.messy);
   while (bares.length < BARE_RUNS) await bareRun();
+  // What parts of a load cost in bare DuckDB, no value checked (bench/load-floors.ts): the floors under the ratios.
+  removeDb(dbs.floors);
+  const floorRun = await run('floors', [runBin, floorsScript, files.clean, dbs.floors], process.env, dbs.floors);
+  results.pop(); // not a step of the table: its lines are printed under it
+  removeDb(dbs.floors);
+  const floors = Object.fromEntries(
+    [...floorRun.stdout!.matchAll(/^floor (\w+) ([\d.]+) ([\d.]+)$/gm)].map((m) => [m[1], { seconds: Number(m[2]), cpuSeconds: Number(m[3]) }]),
+  ) as Record<'text' | 'ids' | 'hmac', { seconds: number; cpuSeconds: number }>;
 
   log('\nchecking what was stored (untimed) …');
   const checks: Record<string, DbCheck> = {};
@@ -622,6 +632,14 @@ async function main() {
   const shown = [...bares, bare, clean, cleanKeyed, messy, delta];
   printTable(shown);
   for (const r of shown) if (r.phases) process.stdout.write(`${r.step.padEnd(12)} ${r.phases}\n`);
+  if (ok(bare) && floors.text && floors.hmac && floors.ids) {
+    const of = (seconds: number) => `${seconds.toFixed(2)} s = ${(seconds / bare.seconds!).toFixed(2)}x bare`;
+    process.stdout.write(
+      `\nfloors (bare DuckDB, no value checked; bench/load-floors.ts):\n` +
+        `  every column read as text, nothing written  ${of(floors.text.seconds)}\n` +
+        `  the keyed hash of identity numbers alone    ${of(floors.hmac.seconds - floors.ids.seconds)} (hmac ${floors.hmac.seconds.toFixed(2)} s - reading the column ${floors.ids.seconds.toFixed(2)} s)\n`,
+    );
+  }
   process.stdout.write(`load average at the end: ${loadAverage()}\n\n`);
   for (const n of notes) log(`note: ${n}`);
 
@@ -639,6 +657,7 @@ async function main() {
     targets: TARGETS,
     loadAverage: loadAverage(),
     steps: shown,
+    floors,
     checks,
     notes,
   };
