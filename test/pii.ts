@@ -25,12 +25,17 @@ export const input = personsInput();
 export const idNumbers = [...new Set([...piiSamples, ...input.map((p) => p.idNumber.trim()).filter((n) => n !== '')])];
 export const names = [...new Set(input.map((p) => p.name.trim()).filter((n) => n !== ''))];
 
-/** Every personal value found in `bytes`: identity numbers as ASCII digits, names as UTF-8 and as GB18030. */
-export function personalValuesIn(bytes: Buffer): string[] {
+/**
+ * Every personal value found in `bytes`: identity numbers as ASCII (17 digits and a check digit, which may be X or x),
+ * names as UTF-8 and as GB18030.
+ */
+export function personalValuesIn(bytes: Buffer, numbers: string[] = idNumbers): string[] {
   const found: string[] = [];
-  const digits = new Set(bytes.toString('latin1').match(/\d{15,}/g) ?? []);
-  const wanted = new Set(idNumbers);
-  for (const run of digits) for (let i = 0; i + 18 <= run.length; i++) if (wanted.has(run.slice(i, i + 18))) found.push(run.slice(i, i + 18));
+  const runs = new Set(bytes.toString('latin1').match(/[\dXx]{18,}/g) ?? []);
+  const wanted = new Set(numbers.map((n) => n.toUpperCase()));
+  for (const run of runs) {
+    for (let i = 0; i + 18 <= run.length; i++) if (wanted.has(run.slice(i, i + 18).toUpperCase())) found.push(run.slice(i, i + 18));
+  }
   for (const name of names) {
     if (bytes.includes(Buffer.from(name, 'utf8'))) found.push(`${name} (UTF-8)`);
     if (bytes.includes(iconv.encode(name, 'gb18030'))) found.push(`${name} (GB18030)`);

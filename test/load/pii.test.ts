@@ -28,6 +28,11 @@ describe('the personal data of the sample is kept nowhere', () => {
     expect(idNumbers.length).toBeGreaterThan(5000); // 5007 records, a few share an identity number
     for (const s of piiSamples) expect(input.some((p) => p.idNumber === s), s).toBe(true);
     expect(personalValuesIn(readFileSync(personsFile)).length).toBe(idNumbers.length + names.length);
+    // A check digit of X (none in the sample) is found too, in either case, inside a longer run of digits as well.
+    const withX = ['11010519491231002X'];
+    expect(personalValuesIn(Buffer.from('id 11010519491231002X,'), withX)).toEqual(['11010519491231002X']);
+    expect(personalValuesIn(Buffer.from('7711010519491231002x'), withX)).toEqual(['11010519491231002x']);
+    expect(personalValuesIn(Buffer.from('11010519491231002'), withX)).toEqual([]);
   });
 
   it('no personal value in the bytes of the warehouse file, its WAL or any file beside it', () => {
