@@ -106,11 +106,13 @@ const address = z.pipe(
   ),
   z.transform((value: string) => value.trim()),
 );
+/** Job and mailing-list names, as commands and logs name them: lower-case letters, digits, - and _. */
+const NAME = /^[a-z0-9][a-z0-9_-]*$/;
 const positive = (what: string) => z.number({ error: missingOr(what) }).check(z.positive({ error: 'not above 0' }));
 
 const jobSchema = z
   .strictObject({
-    name: z.string({ error: missingOr('not a text') }).check(z.regex(/^[a-z0-9][a-z0-9_-]*$/, { error: 'not a job name (a-z, 0-9, - and _)' })),
+    name: z.string({ error: missingOr('not a text') }).check(z.regex(NAME, { error: 'not a job name (a-z, 0-9, - and _)' })),
     kind: z.enum(JOB_KINDS, { error: `not one of ${JOB_KINDS.join(', ')}` }),
     cron: z.string({ error: missingOr('not a text') }).check(
       z.superRefine((expression, ctx) => {
@@ -137,7 +139,7 @@ const mailSchema = z.strictObject(
   {
     lists: z._default(
       z.record(
-        z.string().check(z.regex(/^[a-z0-9][a-z0-9_-]*$/, { error: 'not a list name (a-z, 0-9, - and _)' })),
+        z.string().check(z.regex(NAME, { error: 'not a list name (a-z, 0-9, - and _)' })),
         z.array(address, { error: missingOr('not a list') }).check(z.minLength(1, { error: 'empty' })),
       ),
       {},
