@@ -555,11 +555,12 @@ async function main() {
   while (bares.length < BARE_RUNS) await bareRun();
   // What parts of a load cost in bare DuckDB, no value checked (bench/load-floors.ts): the floors under the ratios.
   removeDb(dbs.floors);
-  const floorRun = await run('floors', [runBin, floorsScript, files.clean, dbs.floors], process.env, dbs.floors);
-  results.pop(); // not a step of the table: its lines are printed under it
+  log(`\n[floors] node ${rel(runBin)} ${rel(floorsScript)} ${rel(files.clean)} ${rel(dbs.floors)}`);
+  const floorRun = await timeNode([runBin, floorsScript, files.clean, dbs.floors], process.env, 'floors');
+  if (floorRun.exitCode !== 0) log(`[floors] exit ${floorRun.exitCode}: ${floorRun.stderrTail.slice(-3).join(' | ')}`);
   removeDb(dbs.floors);
   const floors = Object.fromEntries(
-    [...floorRun.stdout!.matchAll(/^floor (\w+) ([\d.]+) ([\d.]+)$/gm)].map((m) => [m[1], { seconds: Number(m[2]), cpuSeconds: Number(m[3]) }]),
+    [...floorRun.stdout.matchAll(/^floor (\w+) ([\d.]+) ([\d.]+)$/gm)].map((m) => [m[1], { seconds: Number(m[2]), cpuSeconds: Number(m[3]) }]),
   ) as Record<'text' | 'ids' | 'hmac', { seconds: number; cpuSeconds: number }>;
 
   log('\nchecking what was stored (untimed) …');
