@@ -496,7 +496,6 @@ async function main() {
     clean: join(files.dir, 'bulletin-clean.duckdb'),
     cleanKeyed: join(files.dir, 'bulletin-clean-keyed.duckdb'),
     messy: join(files.dir, 'bulletin-messy.duckdb'),
-    floors: join(files.dir, 'floors.duckdb'),
   };
   for (const p of Object.values(dbs)) removeDb(p);
 
@@ -554,11 +553,9 @@ async function main() {
   const messy = await run('messy', [bulletinBin, 'load', files.messy, '--db', dbs.messy], noKeyEnv, dbs.messy);
   while (bares.length < BARE_RUNS) await bareRun();
   // What parts of a load cost in bare DuckDB, no value checked (bench/load-floors.ts): the floors under the ratios.
-  removeDb(dbs.floors);
-  log(`\n[floors] node ${rel(runBin)} ${rel(floorsScript)} ${rel(files.clean)} ${rel(dbs.floors)}`);
-  const floorRun = await timeNode([runBin, floorsScript, files.clean, dbs.floors], process.env, 'floors');
+  log(`\n[floors] node ${rel(runBin)} ${rel(floorsScript)} ${rel(files.clean)}`);
+  const floorRun = await timeNode([runBin, floorsScript, files.clean], process.env, 'floors');
   if (floorRun.exitCode !== 0) log(`[floors] exit ${floorRun.exitCode}: ${floorRun.stderrTail.slice(-3).join(' | ')}`);
-  removeDb(dbs.floors);
   const floors = Object.fromEntries(
     [...floorRun.stdout.matchAll(/^floor (\w+) ([\d.]+) ([\d.]+)$/gm)].map((m) => [m[1], { seconds: Number(m[2]), cpuSeconds: Number(m[3]) }]),
   ) as Record<'text' | 'ids' | 'hmac', { seconds: number; cpuSeconds: number }>;

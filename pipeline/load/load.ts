@@ -229,7 +229,7 @@ async function prepareSession(warehouse: Warehouse): Promise<void> {
     list_element([${list(codes.values())}], enum_code(try_cast(province_key(v) AS ENUM(${list(codes.keys())}))) + 1)`);
 }
 
-function hmacPads(key: Buffer): HmacPads {
+export function hmacPads(key: Buffer): HmacPads {
   // RFC 2104: a key longer than the 64-byte block is hashed first; then zero-padded and XORed with the pads.
   const block = Buffer.alloc(64);
   (key.length > 64 ? createHash('sha256').update(key).digest() : key).copy(block);
